@@ -1,0 +1,24 @@
+//! The `joist_uploads` table.
+//!
+//! A host appends [`migrations`] to its own `Migrator`:
+//!
+//! ```rust,ignore
+//! impl MigratorTrait for Migrator {
+//!     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+//!         let mut list: Vec<Box<dyn MigrationTrait>> = vec![Box::new(m20240101_000001_cars::Migration)];
+//!         list.extend(joist_migration::migrations());
+//!         list
+//!     }
+//! }
+//! ```
+
+mod m20261125_000001_create_joist_uploads;
+
+pub use m20261125_000001_create_joist_uploads::Migration as CreateJoistUploads;
+use sea_orm_migration::MigrationTrait;
+
+/// Every joist migration, oldest first.
+#[must_use]
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateJoistUploads)]
+}

@@ -1,0 +1,93 @@
+//! Turning a submitted field value into an [`S3File`] on the host's model.
+
+use chrono::Utc;
+use sea_orm::ConnectionTrait;
+
+use crate::{
+    Joist,
+    field::{Owner, S3File},
+    models::{Upload, UploadStatus, uploads::Changes},
+    signing::{Purpose, SigningError},
+};
+
+/// Why a submitted field value was not accepted. The messages suit a form error.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    /// Forged, tampered with, truncated or not a field value at all.
+    #[error("the uploaded file could not be verified; please upload it again")]
+    Invalid,
+    /// Genuine, but too old.
+    #[error("the upload has expired; please upload the file again")]
+    Expired,
+    /// Made for another field.
+    #[error("the uploaded file belongs to another field")]
+    WrongField,
+    /// Made for another user.
+    #[error("the uploaded file belongs to someone else")]
+    WrongOwner,
+    /// The upload is not (or no longer) finalized.
+    #[error("the upload is not finished (it is {0:?})")]
+    NotFinalized(UploadStatus),
+    /// The database failed.
+    #[error("could not record the upload: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+impl Joist {
+    /// Verifies a field value submitted for `field` by `owner` and marks its upload `attached`;
+    /// returns the [`S3File`] to store on the model. Submitting the same value again (a form
+    /// re-posted after a validation error) returns the same file.
+    ///
+    /// ```rust,ignore
+    /// let file = joist.attach(&ctx.db, "car.owners_manual", &form.owners_manual, &Owner::Anonymous).await?;
+    /// car.owners_manual = Set(Some(file));
+    /// ```
+    ///
+    /// # Errors
+    /// [`AttachError`] when the value is not genuine, expired, for another field or owner, or its
+    /// upload is not finalized.
+    pub async fn attach(
+        &self,
+        db: &impl ConnectionTrait,
+        field: &str,
+        value: &str,
+        owner: &Owner,
+    ) -> Result<S3File, AttachError> {
+        let claims = self
+            .signer()
+            .verify(Purpose::FieldValue, value.trim(), Utc::now().timestamp())
+            .map_err(|error| match error {
+                SigningError::Expired => AttachError::Expired,
+                SigningError::Malformed | SigningError::BadSignature => AttachError::Invalid,
+            })?;
+        if claims.field != field {
+            return Err(AttachError::WrongField);
+        }
+        if claims.owner.as_deref() != owner.id() {
+            return Err(AttachError::WrongOwner);
+        }
+        let upload = Upload::find(db, claims.upload)
+            .await?
+            .filter(|upload| upload.key == claims.key)
+            .ok_or(AttachError::Invalid)?;
+        let attached = match upload.status {
+            UploadStatus::Attached => upload,
+            UploadStatus::Finalized => {
+                let changes = Changes {
+                    attached: true,
+                    ..Changes::default()
+                };
+                let moved = Upload::transition(db, upload.id, &[UploadStatus::Finalized], UploadStatus::Attached, changes).await?;
+                match moved {
+                    Some(upload) => upload,
+                    None => Upload::find(db, upload.id)
+                        .await?
+                        .filter(|upload| upload.status == UploadStatus::Attached)
+                        .ok_or(AttachError::NotFinalized(upload.status))?,
+                }
+            }
+            status => return Err(AttachError::NotFinalized(status)),
+        };
+        Ok(S3File::from_key(attached.key))
+    }
+}

@@ -1,0 +1,263 @@
+//! The `initializers.joist` block of a host's config.
+//!
+//! Every key, its default and its meaning is listed in the README's config reference.
+
+pub mod byte_size;
+mod dev_endpoint;
+
+use std::time::Duration;
+
+pub use dev_endpoint::DevEndpointConfig;
+use serde::Deserialize;
+
+/// Where joist's block lives in a Loco config.
+pub const CONFIG_PATH: &str = "initializers.joist";
+
+/// A config value that is missing or wrong, naming the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{CONFIG_PATH}.{key}: {message}")]
+pub struct ConfigError {
+    /// The key under `initializers.joist`, dotted.
+    pub key: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        Self {
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Static credentials for the store. When absent, joist reads `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` and (optionally) `AWS_SESSION_TOKEN` from the environment.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsConfig {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// A session token, for temporary credentials.
+    #[serde(default)]
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for CredentialsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsConfig")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// joist's settings, read from `initializers.joist`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoistConfig {
+    /// Path the JSON API is mounted under. Default `/api/joist`.
+    #[serde(default = "defaults::api_base_url")]
+    pub api_base_url: String,
+    /// Prefix of every object key (e.g. `uploads/`). Default empty.
+    #[serde(default)]
+    pub upload_prefix: String,
+    /// IAM role to assume for signing each upload's URLs with scoped temporary credentials.
+    /// Default unset (URLs are signed with the configured credentials).
+    #[serde(default)]
+    pub upload_sts_arn: Option<String>,
+    /// The bucket uploads go to. Required.
+    pub bucket: Option<String>,
+    /// The store's region. Default `us-east-1`.
+    #[serde(default = "defaults::region")]
+    pub region: String,
+    /// The S3 endpoint the server talks to (e.g. `http://127.0.0.1:3900`). Default: AWS S3.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The endpoint browsers use, when it differs from `endpoint` (a proxy, a public host name).
+    /// Default: same as `endpoint`.
+    #[serde(default)]
+    pub public_endpoint: Option<String>,
+    /// Path-style URLs (`host/bucket/key`) instead of virtual-host style (`bucket.host/key`).
+    /// Default `false`; most self-hosted stores need `true`.
+    #[serde(default)]
+    pub path_style: bool,
+    /// Static credentials. Default: read from the environment (`AWS_ACCESS_KEY_ID`, ...).
+    #[serde(default)]
+    pub credentials: Option<CredentialsConfig>,
+    /// Files of at least this size are uploaded in parts. Default `64 MiB`.
+    #[serde(default = "defaults::multipart_threshold", deserialize_with = "byte_size::deserialize")]
+    pub multipart_threshold: u64,
+    /// Preferred part size; raised so a file has at most 10,000 parts. Default `16 MiB`.
+    #[serde(default = "defaults::part_size", deserialize_with = "byte_size::deserialize")]
+    pub part_size: u64,
+    /// Largest object accepted by any field. Default `5 TiB` (the S3 limit).
+    #[serde(default = "defaults::max_object_size", deserialize_with = "byte_size::deserialize")]
+    pub max_object_size: u64,
+    /// How many part URLs one response signs at most. Default `16`.
+    #[serde(default = "defaults::part_url_window")]
+    pub part_url_window: u32,
+    /// Seconds a signed S3 URL stays valid. Default `3600`.
+    #[serde(default = "defaults::url_lifetime")]
+    pub url_lifetime: u64,
+    /// Seconds an upload token stays valid (the whole upload must finish in it). Default `86400`.
+    #[serde(default = "defaults::token_lifetime")]
+    pub token_lifetime: u64,
+    /// Seconds a finalized upload's field value may still be submitted with a form. Default `86400`.
+    #[serde(default = "defaults::token_lifetime")]
+    pub field_value_lifetime: u64,
+    /// Signing secrets, at least 32 characters each: the first signs, all verify (rotation). Required.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Fields that accept anonymous uploads in this environment, on top of those declared public in code.
+    #[serde(default)]
+    pub public_fields: Vec<String>,
+    /// The embedded development S3 endpoint. Default disabled.
+    #[serde(default)]
+    pub dev_endpoint: DevEndpointConfig,
+}
+
+impl std::fmt::Debug for JoistConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoistConfig")
+            .field("api_base_url", &self.api_base_url)
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+mod defaults {
+    pub fn api_base_url() -> String {
+        "/api/joist".to_string()
+    }
+    pub fn region() -> String {
+        "us-east-1".to_string()
+    }
+    pub const fn multipart_threshold() -> u64 {
+        64 << 20
+    }
+    pub const fn part_size() -> u64 {
+        16 << 20
+    }
+    pub const fn max_object_size() -> u64 {
+        5 << 40
+    }
+    pub const fn part_url_window() -> u32 {
+        16
+    }
+    pub const fn url_lifetime() -> u64 {
+        3600
+    }
+    pub const fn token_lifetime() -> u64 {
+        86_400
+    }
+}
+
+/// The S3 limits joist plans within.
+pub mod limits {
+    /// Smallest part S3 accepts (except the last).
+    pub const MIN_PART_SIZE: u64 = 5 << 20;
+    /// Largest part S3 accepts.
+    pub const MAX_PART_SIZE: u64 = 5 << 30;
+    /// Most parts one multipart upload may have.
+    pub const MAX_PARTS: u64 = 10_000;
+    /// Longest lifetime of a SigV4 presigned URL.
+    pub const MAX_URL_LIFETIME: u64 = 7 * 86_400;
+}
+
+impl JoistConfig {
+    /// Reads and validates joist's block from a Loco config.
+    ///
+    /// # Errors
+    /// When the block is missing, does not parse, or holds a value joist cannot work with;
+    /// the error names the key.
+    pub fn from_loco(config: &loco_rs::config::Config) -> Result<Self, ConfigError> {
+        let block = config
+            .initializers
+            .as_ref()
+            .and_then(|initializers| initializers.get("joist"))
+            .ok_or_else(|| ConfigError::new("", "the block is missing: add `initializers: { joist: { bucket: ..., secrets: [...] } }` to the config"))?;
+        let parsed: Self = serde_json::from_value(block.clone())
+            .map_err(|error| ConfigError::new("", error.to_string()))?;
+        parsed.validate()?;
+        Ok(parsed)
+    }
+
+    /// Checks the values against each other and against S3's limits.
+    ///
+    /// # Errors
+    /// The first value that is wrong, naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.bucket.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError::new("bucket", "required: the bucket uploads go to"));
+        }
+        if !self.api_base_url.starts_with('/') || self.api_base_url.ends_with('/') {
+            return Err(ConfigError::new("api_base_url", "must start with `/` and not end with one, e.g. `/api/joist`"));
+        }
+        if self.upload_prefix.starts_with('/') || self.upload_prefix.contains("..") {
+            return Err(ConfigError::new("upload_prefix", "must not start with `/` or contain `..`"));
+        }
+        if self.secrets.is_empty() {
+            return Err(ConfigError::new("secrets", "required: at least one secret of 32+ characters (e.g. from `openssl rand -hex 32`)"));
+        }
+        if let Some(index) = self.secrets.iter().position(|secret| secret.len() < 32) {
+            return Err(ConfigError::new(&format!("secrets[{index}]"), "too short: use at least 32 characters"));
+        }
+        if !(limits::MIN_PART_SIZE..=limits::MAX_PART_SIZE).contains(&self.part_size) {
+            return Err(ConfigError::new("part_size", "must be between 5 MiB and 5 GiB"));
+        }
+        if self.multipart_threshold < limits::MIN_PART_SIZE {
+            return Err(ConfigError::new("multipart_threshold", "must be at least 5 MiB (the smallest S3 part)"));
+        }
+        if self.max_object_size == 0 {
+            return Err(ConfigError::new("max_object_size", "must be above 0"));
+        }
+        if self.part_url_window == 0 || self.part_url_window > 1000 {
+            return Err(ConfigError::new("part_url_window", "must be between 1 and 1000"));
+        }
+        if self.url_lifetime == 0 || self.url_lifetime > limits::MAX_URL_LIFETIME {
+            return Err(ConfigError::new("url_lifetime", "must be between 1 and 604800 seconds (7 days)"));
+        }
+        if self.token_lifetime == 0 || self.field_value_lifetime == 0 {
+            return Err(ConfigError::new("token_lifetime", "lifetimes must be above 0 seconds"));
+        }
+        for (key, value) in [("endpoint", &self.endpoint), ("public_endpoint", &self.public_endpoint)] {
+            if let Some(url) = value {
+                check_endpoint(key, url)?;
+            }
+        }
+        if self.dev_endpoint.enabled && self.endpoint.is_some() {
+            return Err(ConfigError::new("dev_endpoint.enabled", "set either `endpoint` or `dev_endpoint.enabled`, not both"));
+        }
+        if self.credentials.is_some() && self.dev_endpoint.enabled {
+            return Err(ConfigError::new("credentials", "the development endpoint uses its own credentials: remove `credentials`"));
+        }
+        Ok(())
+    }
+
+    /// The bucket (validated present).
+    #[must_use]
+    pub fn bucket(&self) -> &str {
+        self.bucket.as_deref().unwrap_or_default()
+    }
+
+    /// [`Self::url_lifetime`] as a duration.
+    #[must_use]
+    pub const fn url_lifetime(&self) -> Duration {
+        Duration::from_secs(self.url_lifetime)
+    }
+}
+
+fn check_endpoint(key: &str, url: &str) -> Result<(), ConfigError> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| ConfigError::new(key, format!("`{url}` is not a URL")))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) if uri.query().is_none() => Ok(()),
+        _ => Err(ConfigError::new(key, format!("`{url}` must be an http(s) URL like `https://s3.example.com`"))),
+    }
+}

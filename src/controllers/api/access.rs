@@ -1,0 +1,48 @@
+//! Opening an upload from its token: verify, re-authorize, check the owner, load the record.
+
+use axum::http::{StatusCode, request::Parts};
+use chrono::Utc;
+use loco_rs::app::AppContext;
+
+use super::error::ApiError;
+use crate::{
+    Joist,
+    models::Upload,
+    signing::Purpose,
+};
+
+/// An upload the caller may act on.
+pub struct Opened {
+    /// joist.
+    pub joist: Joist,
+    /// The record.
+    pub upload: Upload,
+}
+
+/// Verifies `token`, authorizes the caller for its field as its owner and loads the upload.
+///
+/// # Errors
+/// 401/410 for a bad or expired token, 401/403 for a caller who may not act on it, 404 for an
+/// upload that no longer exists.
+pub async fn open(ctx: &AppContext, request: &Parts, token: &str) -> Result<Opened, ApiError> {
+    let joist = Joist::from_context(ctx)?;
+    let claims = joist
+        .signer()
+        .verify(Purpose::UploadToken, token, Utc::now().timestamp())?;
+    let field = joist.fields().get(&claims.field).ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "unknown_field", "this upload's field no longer exists")
+    })?;
+    let owner = field.authorizer().authorize(ctx, request, field).await?;
+    if owner.id() != claims.owner.as_deref() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_owner",
+            "this upload belongs to someone else",
+        ));
+    }
+    let upload = Upload::find(&ctx.db, claims.upload)
+        .await?
+        .filter(|upload| upload.key == claims.key)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_upload", "no such upload"))?;
+    Ok(Opened { joist, upload })
+}

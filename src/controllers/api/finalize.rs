@@ -1,0 +1,211 @@
+//! `POST /finalize`: complete the upload in the store, check it, record it, return the field value.
+
+use std::collections::BTreeMap;
+
+use axum::{Json, extract::State, http::request::Parts};
+use loco_rs::app::AppContext;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{access, error::ApiError, json::ApiJson};
+use crate::{
+    Joist,
+    models::{Upload, UploadMode, UploadStatus, uploads::Changes},
+    s3::StoreError,
+    signing::{Purpose, UploadClaims},
+};
+
+/// A part as the client saw it.
+#[derive(Debug, Deserialize)]
+pub struct ClientPart {
+    /// 1-based part number.
+    pub number: u32,
+    /// The ETag the store answered the part's PUT with.
+    pub etag: String,
+}
+
+/// The request.
+#[derive(Debug, Deserialize)]
+pub struct FinalizeRequest {
+    /// The upload token.
+    pub token: String,
+    /// The parts' ETags, checked against the store (needed where the store does not list them).
+    #[serde(default)]
+    pub parts: Option<Vec<ClientPart>>,
+}
+
+/// The response (the same on a repeat).
+#[derive(Debug, Serialize)]
+pub struct FinalizeResponse {
+    /// The upload's id.
+    pub upload: Uuid,
+    /// The object key.
+    pub key: String,
+    /// The cleaned filename.
+    pub filename: String,
+    /// The size in bytes.
+    pub size: i64,
+    /// The content type.
+    pub content_type: String,
+    /// The signed value the form submits for this field.
+    pub field_value: String,
+}
+
+const OPEN: [UploadStatus; 2] = [UploadStatus::Prepared, UploadStatus::Uploading];
+
+fn unquote(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+fn respond(joist: &Joist, upload: &Upload) -> FinalizeResponse {
+    let finalized_at = upload.finalized_at.unwrap_or(upload.updated_at).timestamp();
+    let lifetime = i64::try_from(joist.config().field_value_lifetime).unwrap_or(i64::MAX / 2);
+    let claims = UploadClaims {
+        upload: upload.id,
+        field: upload.field.clone(),
+        key: upload.key.clone(),
+        owner: upload.owner.clone(),
+        expires_at: finalized_at.saturating_add(lifetime),
+    };
+    FinalizeResponse {
+        upload: upload.id,
+        key: upload.key.clone(),
+        filename: upload.filename.clone(),
+        size: upload.size,
+        content_type: upload.content_type.clone(),
+        field_value: joist.signer().sign(Purpose::FieldValue, &claims),
+    }
+}
+
+fn incomplete(missing: &[u32]) -> ApiError {
+    ApiError::conflict(
+        "upload_incomplete",
+        format!("{} part(s) are not in the store yet; upload them, then finalize", missing.len()),
+    )
+    .with_details(json!({ "missing_parts": missing.iter().take(50).collect::<Vec<_>>(), "missing_count": missing.len() }))
+}
+
+/// The `(number, etag)` list to complete with: every planned part present at its size, and the
+/// client's ETags (if sent) equal to the store's.
+async fn checked_parts(
+    joist: &Joist,
+    upload: &Upload,
+    s3_upload_id: &str,
+    client: Option<&[ClientPart]>,
+) -> Result<Vec<(u32, String)>, ApiError> {
+    let plan = upload.plan();
+    let stored = joist.store().list_parts(&upload.key, s3_upload_id).await?;
+    let stored: BTreeMap<u32, _> = stored
+        .into_iter()
+        .filter(|part| plan.part_len(part.number) == Some(part.size))
+        .map(|part| (part.number, part.etag))
+        .collect();
+    let missing: Vec<u32> = (1..=plan.part_count).filter(|number| !stored.contains_key(number)).collect();
+    if !missing.is_empty() {
+        return Err(incomplete(&missing));
+    }
+    let client: Option<BTreeMap<u32, &str>> = match client {
+        None => None,
+        Some(parts) => {
+            let by_number: BTreeMap<u32, &str> = parts.iter().map(|part| (part.number, unquote(&part.etag))).collect();
+            if by_number.len() != parts.len() || !by_number.keys().copied().eq(1..=plan.part_count) {
+                return Err(ApiError::invalid(
+                    "invalid_parts",
+                    format!("send each of the {} parts once, numbered from 1", plan.part_count),
+                ));
+            }
+            Some(by_number)
+        }
+    };
+    let mut parts = Vec::with_capacity(stored.len());
+    for (number, stored_etag) in stored {
+        let from_client = client.as_ref().and_then(|client| client.get(&number).copied());
+        let etag = match (stored_etag.as_deref().map(unquote), from_client) {
+            (Some(stored), Some(sent)) if stored != sent => {
+                return Err(ApiError::invalid(
+                    "etag_mismatch",
+                    format!("part {number}'s ETag does not match what the store holds"),
+                )
+                .with_details(json!({ "part": number })));
+            }
+            (Some(etag), _) | (None, Some(etag)) => etag.to_string(),
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "etags_required",
+                    "this store does not list part ETags: send `parts` with each part's ETag",
+                ));
+            }
+        };
+        parts.push((number, format!("\"{etag}\"")));
+    }
+    Ok(parts)
+}
+
+/// The record after another call finished it first, or the conflict.
+async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<FinalizeResponse, ApiError> {
+    let upload = Upload::find(&ctx.db, id).await?;
+    match upload {
+        Some(upload) if matches!(upload.status, UploadStatus::Finalized | UploadStatus::Attached) => Ok(respond(joist, &upload)),
+        Some(upload) => Err(closed(upload.status)),
+        None => Err(ApiError::conflict("upload_gone", "the upload no longer exists")),
+    }
+}
+
+fn closed(status: UploadStatus) -> ApiError {
+    ApiError::conflict("upload_closed", "this upload was aborted or failed; start a new one")
+        .with_details(json!({ "status": status }))
+}
+
+async fn finalize(
+    State(ctx): State<AppContext>,
+    request: Parts,
+    ApiJson(body): ApiJson<FinalizeRequest>,
+) -> Result<Json<FinalizeResponse>, ApiError> {
+    let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
+    match upload.status {
+        UploadStatus::Finalized | UploadStatus::Attached => return Ok(Json(respond(&joist, &upload))),
+        UploadStatus::Prepared | UploadStatus::Uploading => {}
+        status => return Err(closed(status)),
+    }
+    let store = joist.store();
+    if let (UploadMode::Multipart, Some(s3_upload_id)) = (upload.mode, &upload.s3_upload_id) {
+        let parts = match checked_parts(&joist, &upload, s3_upload_id, body.parts.as_deref()).await {
+            Err(error) if error.code == "upload_gone" => return settled(&ctx, &joist, upload.id).await.map(Json),
+            other => other?,
+        };
+        match store.complete(&upload.key, s3_upload_id, &parts).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return settled(&ctx, &joist, upload.id).await.map(Json),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let Some(object) = store.head(&upload.key).await? else {
+        return Err(incomplete(&[1]));
+    };
+    let declared = u64::try_from(upload.size).unwrap_or_default();
+    if object.size != declared {
+        let changes = Changes {
+            error: Some(format!("the store holds {} bytes, {declared} were declared", object.size)),
+            ..Changes::default()
+        };
+        Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Failed, changes).await?;
+        store.delete(&upload.key).await?;
+        return Err(ApiError::invalid("size_mismatch", "the stored file's size differs from the declared size")
+            .with_details(json!({ "declared": declared, "stored": object.size })));
+    }
+    let changes = Changes {
+        etag: object.etag.map(|etag| unquote(&etag).to_string()),
+        finalized: true,
+        ..Changes::default()
+    };
+    match Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Finalized, changes).await? {
+        Some(finalized) => Ok(Json(respond(&joist, &finalized))),
+        None => settled(&ctx, &joist, upload.id).await.map(Json),
+    }
+}
+
+/// The route.
+pub fn route() -> axum::routing::MethodRouter<AppContext> {
+    axum::routing::post(finalize)
+}

@@ -1,0 +1,41 @@
+//! The JSON API, protocol v1: `prepare`, `parts`, `status`, `finalize`, `abort`.
+
+mod abort;
+mod access;
+pub mod error;
+mod finalize;
+mod json;
+mod part_urls;
+mod parts;
+mod prepare;
+mod status;
+
+pub use error::ApiError;
+pub use finalize::{FinalizeRequest, FinalizeResponse};
+pub use part_urls::PartUrl;
+pub use parts::{PartsRequest, PartsResponse};
+pub use prepare::{PrepareRequest, PrepareResponse};
+pub use status::{PartDone, StatusResponse};
+use loco_rs::{app::AppContext, controller::Routes};
+
+use crate::config::JoistConfig;
+
+/// joist's API routes under `api_base_url`; add them in `Hooks::routes`:
+///
+/// ```rust,ignore
+/// fn routes(ctx: &AppContext) -> AppRoutes {
+///     AppRoutes::with_default_routes().add_route(joist::routes(ctx))
+/// }
+/// ```
+#[must_use]
+pub fn routes(ctx: &AppContext) -> Routes {
+    let base = JoistConfig::from_loco(&ctx.config)
+        .map_or_else(|_| "/api/joist".to_string(), |config| config.api_base_url);
+    Routes::new()
+        .prefix(&base)
+        .add("/prepare", prepare::route())
+        .add("/parts", parts::route())
+        .add("/status", status::route())
+        .add("/finalize", finalize::route())
+        .add("/abort", abort::route())
+}

@@ -1,0 +1,83 @@
+//! `POST /parts`: sign (or re-sign) more part URLs.
+
+use std::{collections::BTreeMap, time::SystemTime};
+
+use axum::{Json, extract::State, http::request::Parts};
+use loco_rs::app::AppContext;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    access,
+    error::ApiError,
+    json::ApiJson,
+    part_urls::{self, PartUrl},
+};
+use crate::models::{Upload, UploadStatus, uploads::Changes};
+
+/// The request.
+#[derive(Debug, Deserialize)]
+pub struct PartsRequest {
+    /// The upload token.
+    pub token: String,
+    /// Which parts (1-based).
+    pub numbers: Vec<u32>,
+    /// Base64 SHA-256 per part number, for the store to verify.
+    #[serde(default)]
+    pub checksums: BTreeMap<u32, String>,
+}
+
+/// The response.
+#[derive(Debug, Serialize)]
+pub struct PartsResponse {
+    /// The signed URLs, in the order asked.
+    pub parts: Vec<PartUrl>,
+}
+
+async fn parts(
+    State(ctx): State<AppContext>,
+    request: Parts,
+    ApiJson(body): ApiJson<PartsRequest>,
+) -> Result<Json<PartsResponse>, ApiError> {
+    let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
+    if !upload.is_open() {
+        return Err(ApiError::conflict("upload_closed", "this upload takes no more parts")
+            .with_details(json!({ "status": upload.status })));
+    }
+    let window = joist.config().part_url_window;
+    let mut numbers = body.numbers;
+    numbers.sort_unstable();
+    numbers.dedup();
+    if numbers.is_empty() || numbers.len() > usize::try_from(window).unwrap_or(usize::MAX) {
+        return Err(ApiError::invalid(
+            "invalid_part_numbers",
+            format!("ask for between 1 and {window} parts at a time"),
+        )
+        .with_details(json!({ "max": window })));
+    }
+    let plan = upload.plan();
+    if let Some(bad) = numbers.iter().find(|&&number| plan.part_len(number).is_none()) {
+        return Err(ApiError::invalid(
+            "invalid_part_numbers",
+            format!("part {bad} is outside this upload's {} parts", plan.part_count),
+        )
+        .with_details(json!({ "part": bad, "part_count": plan.part_count })));
+    }
+    if let Some(stray) = body.checksums.keys().find(|number| !numbers.contains(number)) {
+        return Err(ApiError::invalid(
+            "invalid_checksum",
+            format!("a checksum was sent for part {stray}, which was not asked for"),
+        ));
+    }
+    part_urls::check_checksums(&body.checksums)?;
+    if upload.status == UploadStatus::Prepared {
+        Upload::transition(&ctx.db, upload.id, &[UploadStatus::Prepared], UploadStatus::Uploading, Changes::default()).await?;
+    }
+    let parts = part_urls::sign(&joist, &upload, &numbers, &body.checksums, SystemTime::now());
+    Ok(Json(PartsResponse { parts }))
+}
+
+/// The route.
+pub fn route() -> axum::routing::MethodRouter<AppContext> {
+    axum::routing::post(parts)
+}

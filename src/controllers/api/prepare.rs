@@ -1,0 +1,163 @@
+//! `POST /prepare`: record an upload and sign its first URLs.
+
+use std::{collections::BTreeMap, time::SystemTime};
+
+use axum::{
+    Json,
+    extract::State,
+    http::{StatusCode, request::Parts},
+};
+use chrono::{DateTime, Utc};
+use loco_rs::app::AppContext;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    error::ApiError,
+    json::ApiJson,
+    part_urls::{self, PartUrl},
+};
+use crate::{
+    Field, Joist,
+    config::JoistConfig,
+    field::{display_name, key_safe, normalize_content_type},
+    models::{Upload, UploadMode, uploads::NewUpload},
+    s3::plan::UploadPlan,
+    signing::{Purpose, UploadClaims},
+};
+
+/// The request.
+#[derive(Debug, Deserialize)]
+pub struct PrepareRequest {
+    /// A declared field's name.
+    pub field: String,
+    /// The file's name on the user's machine.
+    pub filename: String,
+    /// The file's size in bytes.
+    pub size: i64,
+    /// The file's type (empty: `application/octet-stream`).
+    #[serde(default)]
+    pub content_type: String,
+}
+
+/// The response.
+#[derive(Debug, Serialize)]
+pub struct PrepareResponse {
+    /// The upload's id.
+    pub upload: Uuid,
+    /// The token for the other calls.
+    pub token: String,
+    /// The object key.
+    pub key: String,
+    /// `single` or `multipart`.
+    pub mode: UploadMode,
+    /// Size of every part but the last.
+    pub part_size: u64,
+    /// How many parts.
+    pub part_count: u32,
+    /// The first window of part URLs.
+    pub parts: Vec<PartUrl>,
+    /// When these URLs expire.
+    pub expires_at: DateTime<Utc>,
+}
+
+fn check_size(size: i64, field: &Field, config: &JoistConfig) -> Result<u64, ApiError> {
+    let size = u64::try_from(size)
+        .ok()
+        .filter(|size| *size > 0)
+        .ok_or_else(|| ApiError::invalid("invalid_size", "the size must be a whole number of bytes, at least 1"))?;
+    let limit = field
+        .size_limit()
+        .map_or(config.max_object_size, |limit| limit.min(config.max_object_size));
+    if size > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            format!("the file is {size} bytes; this field takes at most {limit}"),
+        )
+        .with_details(json!({ "max_size": limit, "size": size })));
+    }
+    Ok(size)
+}
+
+async fn prepare(
+    State(ctx): State<AppContext>,
+    request: Parts,
+    ApiJson(body): ApiJson<PrepareRequest>,
+) -> Result<(StatusCode, Json<PrepareResponse>), ApiError> {
+    let joist = Joist::from_context(&ctx)?;
+    let config = joist.config();
+    let field = joist.fields().get(&body.field).ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "unknown_field", format!("there is no upload field `{}`", body.field.chars().take(100).collect::<String>()))
+    })?;
+    let owner = field.authorizer().authorize(&ctx, &request, field).await?;
+    let filename = display_name(&body.filename)?;
+    let content_type = normalize_content_type(&body.content_type)?;
+    let size = check_size(body.size, field, config)?;
+    if !field.accepts(&content_type) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "type_not_allowed",
+            format!("this field does not take `{content_type}` files"),
+        )
+        .with_details(json!({ "accepted": field.accepted_types() })));
+    }
+    let plan = UploadPlan::new(size, config.multipart_threshold, config.part_size).map_err(|error| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", error.to_string())
+    })?;
+
+    let id = Uuid::new_v4();
+    let key = format!("{}{}/{id}/{}", config.upload_prefix, field.key_segment(), key_safe(&filename));
+    let s3_upload_id = match plan.mode {
+        UploadMode::Multipart => Some(joist.store().create_multipart(&key, &content_type).await?),
+        UploadMode::Single => None,
+    };
+    let new = NewUpload {
+        id,
+        field: field.name().to_string(),
+        key: key.clone(),
+        filename,
+        content_type,
+        plan,
+        s3_upload_id: s3_upload_id.clone(),
+        owner: owner.id().map(str::to_string),
+    };
+    let upload = match Upload::create(&ctx.db, new).await {
+        Ok(upload) => upload,
+        Err(error) => {
+            if let Some(s3_upload_id) = &s3_upload_id {
+                let _ = joist.store().abort(&key, s3_upload_id).await;
+            }
+            return Err(error.into());
+        }
+    };
+
+    let now = SystemTime::now();
+    let now_utc: DateTime<Utc> = now.into();
+    let claims = UploadClaims {
+        upload: id,
+        field: upload.field.clone(),
+        key: key.clone(),
+        owner: upload.owner.clone(),
+        expires_at: now_utc.timestamp() + i64::try_from(config.token_lifetime).unwrap_or(i64::MAX / 2),
+    };
+    let first_window: Vec<u32> = (1..=plan.part_count.min(config.part_url_window)).collect();
+    let parts = part_urls::sign(&joist, &upload, &first_window, &BTreeMap::new(), now);
+    let response = PrepareResponse {
+        upload: id,
+        token: joist.signer().sign(Purpose::UploadToken, &claims),
+        key,
+        mode: plan.mode,
+        part_size: plan.part_size,
+        part_count: plan.part_count,
+        parts,
+        expires_at: now_utc + config.url_lifetime(),
+    };
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+/// The route.
+pub fn route() -> axum::routing::MethodRouter<AppContext> {
+    axum::routing::post(prepare)
+}

@@ -1,0 +1,3 @@
+//! joist's HTTP controllers.
+
+pub mod api;

@@ -1,0 +1,203 @@
+//! Upload fields: what a host declares (name, limits, accepted types, who may upload), and the
+//! [`S3File`] value a model stores once an upload is attached.
+
+mod authorize;
+mod content_type;
+mod filename;
+mod s3_file;
+
+use std::{collections::BTreeMap, sync::Arc};
+
+pub use authorize::{Authorize, Denied, JwtUser, Owner, Public};
+pub use content_type::{ContentTypeError, normalize as normalize_content_type};
+pub use filename::{FilenameError, display_name, key_safe};
+pub use s3_file::S3File;
+
+/// One upload field, such as `car.owners_manual`.
+///
+/// ```
+/// use joist::Field;
+///
+/// let field = Field::new("car.owners_manual")
+///     .max_size(50 << 20)
+///     .accept(["application/pdf", "image/*"]);
+/// assert!(field.accepts("image/png"));
+/// assert!(!field.accepts("text/html"));
+/// ```
+#[derive(Clone)]
+pub struct Field {
+    name: String,
+    max_size: Option<u64>,
+    accept: Vec<String>,
+    key_prefix: Option<String>,
+    authorizer: Arc<dyn Authorize>,
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Field")
+            .field("name", &self.name)
+            .field("max_size", &self.max_size)
+            .field("accept", &self.accept)
+            .field("key_prefix", &self.key_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Field {
+    /// A field named `name` (letters, digits, `.`, `_`, `-`), open to signed-in users
+    /// ([`JwtUser`]), any size up to the store's limit, any type.
+    ///
+    /// # Panics
+    /// When the name is empty or has other characters: field names are part of object keys.
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+            "joist field name `{name}` may only hold ASCII letters, digits, `.`, `_` and `-`"
+        );
+        Self {
+            name,
+            max_size: None,
+            accept: Vec::new(),
+            key_prefix: None,
+            authorizer: Arc::new(JwtUser),
+        }
+    }
+
+    /// The largest file this field takes, in bytes.
+    #[must_use]
+    pub const fn max_size(mut self, bytes: u64) -> Self {
+        self.max_size = Some(bytes);
+        self
+    }
+
+    /// Content types this field takes: exact (`application/pdf`) or a family (`image/*`).
+    /// Without a call, every type is accepted.
+    #[must_use]
+    pub fn accept<I, S>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.accept = patterns
+            .into_iter()
+            .map(|pattern| pattern.into().to_ascii_lowercase())
+            .collect();
+        self
+    }
+
+    /// The key segment after `upload_prefix` (default: the field name).
+    #[must_use]
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = Some(prefix.into().trim_matches('/').to_string());
+        self
+    }
+
+    /// Who may upload, and as which owner.
+    #[must_use]
+    pub fn authorize_with(mut self, authorizer: impl Authorize) -> Self {
+        self.authorizer = Arc::new(authorizer);
+        self
+    }
+
+    /// Let anyone upload, without signing in.
+    ///
+    /// **Warning**: anyone who can reach the API can then put files of this field's size into
+    /// your bucket. Keep `max_size` and `accept` tight on public fields.
+    #[must_use]
+    pub fn public(self) -> Self {
+        self.authorize_with(Public)
+    }
+
+    /// The field's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The field's own size limit, if any.
+    #[must_use]
+    pub const fn size_limit(&self) -> Option<u64> {
+        self.max_size
+    }
+
+    /// The accepted type patterns (empty: all).
+    #[must_use]
+    pub fn accepted_types(&self) -> &[String] {
+        &self.accept
+    }
+
+    /// The key segment for this field's objects.
+    #[must_use]
+    pub fn key_segment(&self) -> &str {
+        self.key_prefix.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The field's authorizer.
+    #[must_use]
+    pub fn authorizer(&self) -> &dyn Authorize {
+        self.authorizer.as_ref()
+    }
+
+    /// Whether a (normalized) content type matches one of the accepted patterns.
+    #[must_use]
+    pub fn accepts(&self, content_type: &str) -> bool {
+        self.accept.is_empty()
+            || self
+                .accept
+                .iter()
+                .any(|pattern| content_type::matches(pattern, content_type))
+    }
+}
+
+/// The fields a host declares, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Fields {
+    by_name: BTreeMap<String, Field>,
+}
+
+impl Fields {
+    /// No fields yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a field.
+    #[must_use]
+    pub fn with(mut self, field: Field) -> Self {
+        self.by_name.insert(field.name.clone(), field);
+        self
+    }
+
+    /// The field named `name`.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&Field> {
+        self.by_name.get(name)
+    }
+
+    /// Every field, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Field> {
+        self.by_name.values()
+    }
+
+    /// Makes the named fields public (the config's `public_fields`).
+    ///
+    /// # Errors
+    /// The first name that is not a declared field.
+    pub fn open_to_public(mut self, names: &[String]) -> Result<Self, String> {
+        for name in names {
+            let field = self
+                .by_name
+                .remove(name)
+                .ok_or_else(|| format!("`{name}` is not a declared field"))?;
+            self.by_name.insert(name.clone(), field.public());
+        }
+        Ok(self)
+    }
+}

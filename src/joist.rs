@@ -1,0 +1,159 @@
+//! The service a host's handlers and joist's own controllers share.
+
+use std::{sync::Arc, time::Duration};
+
+use loco_rs::app::AppContext;
+
+use crate::{
+    Error, Result,
+    config::{ConfigError, CredentialsConfig, JoistConfig},
+    dev_endpoint,
+    field::{Fields, S3File},
+    s3::{Store, StoreSettings, endpoint::Endpoint, presign::SigningCredentials},
+    signing::Signer,
+};
+
+/// joist, set up: config, fields, signer and store. Cheap to clone.
+#[derive(Clone)]
+pub struct Joist {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: JoistConfig,
+    fields: Fields,
+    signer: Signer,
+    store: Store,
+}
+
+impl std::fmt::Debug for Joist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Joist")
+            .field("config", &self.inner.config)
+            .field("fields", &self.inner.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+fn credentials_from_env() -> Option<SigningCredentials> {
+    let access_key_id = std::env::var("AWS_ACCESS_KEY_ID").ok()?;
+    let secret_access_key = std::env::var("AWS_SECRET_ACCESS_KEY").ok()?;
+    Some(SigningCredentials {
+        access_key_id,
+        secret_access_key,
+        session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
+    })
+}
+
+fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
+    let (endpoint, path_style, credentials) = if config.dev_endpoint.enabled {
+        let address = dev_endpoint::ensure_running(
+            &config.dev_endpoint.bind,
+            &config.dev_endpoint.root,
+            config.bucket(),
+        )?;
+        (Endpoint::parse(&format!("http://{address}"), true), true, dev_endpoint::credentials())
+    } else {
+        let endpoint = config.endpoint.as_deref().map_or_else(
+            || Endpoint::aws(&config.region, config.path_style),
+            |url| Endpoint::parse(url, config.path_style),
+        );
+        let credentials = config
+            .credentials
+            .clone()
+            .map(|CredentialsConfig { access_key_id, secret_access_key, session_token }| SigningCredentials {
+                access_key_id,
+                secret_access_key,
+                session_token,
+            })
+            .or_else(credentials_from_env)
+            .ok_or_else(|| ConfigError {
+                key: "credentials".into(),
+                message: "not set, and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not in the environment".into(),
+            })?;
+        (endpoint, config.path_style, credentials)
+    };
+    let public_endpoint = config
+        .public_endpoint
+        .as_deref()
+        .map_or_else(|| endpoint.clone(), |url| Endpoint::parse(url, path_style));
+    Ok(StoreSettings {
+        bucket: config.bucket().to_string(),
+        region: config.region.clone(),
+        endpoint,
+        public_endpoint,
+        path_style,
+        credentials,
+    })
+}
+
+impl Joist {
+    /// Sets joist up from its validated config and the host's fields; starts the development
+    /// endpoint when the config enables it.
+    ///
+    /// # Errors
+    /// When credentials are missing, a public field is not declared, or the development
+    /// endpoint cannot start.
+    pub fn new(config: JoistConfig, fields: Fields) -> Result<Self> {
+        let fields = fields
+            .open_to_public(&config.public_fields)
+            .map_err(|message| ConfigError {
+                key: "public_fields".into(),
+                message,
+            })?;
+        let store = Store::new(&store_settings(&config)?);
+        let signer = Signer::new(&config.secrets);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                fields,
+                signer,
+                store,
+            }),
+        })
+    }
+
+    /// The instance the initializer put into the app context.
+    ///
+    /// # Errors
+    /// [`Error::NotSetUp`] when the initializer did not run.
+    pub fn from_context(ctx: &AppContext) -> Result<Self> {
+        ctx.shared_store.get::<Self>().ok_or(Error::NotSetUp)
+    }
+
+    /// The config.
+    #[must_use]
+    pub fn config(&self) -> &JoistConfig {
+        &self.inner.config
+    }
+
+    /// The declared fields.
+    #[must_use]
+    pub fn fields(&self) -> &Fields {
+        &self.inner.fields
+    }
+
+    /// The token and field-value signer.
+    #[must_use]
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// A presigned download URL for an attached file, valid for `url_lifetime`.
+    #[must_use]
+    pub fn download_url(&self, file: &S3File) -> String {
+        self.download_url_for(file, self.inner.config.url_lifetime())
+    }
+
+    /// A presigned download URL for an attached file, valid for `expires_in`.
+    #[must_use]
+    pub fn download_url_for(&self, file: &S3File, expires_in: Duration) -> String {
+        self.inner.store.download_url(file.key(), expires_in)
+    }
+}

@@ -1,0 +1,26 @@
+//! joist: uploads straight from the browser to S3 (or any S3-compatible store) for Loco apps.
+//!
+//! The server prepares uploads (records them, signs URLs) and finalizes them (verifies what
+//! landed, records it); the bytes never pass through it. See the README for the quickstart, the
+//! config reference and the wire protocol.
+
+mod attach;
+pub mod config;
+pub mod controllers;
+pub mod dev_endpoint;
+mod error;
+pub mod field;
+mod hex;
+mod initializer;
+mod joist;
+pub mod models;
+pub mod s3;
+pub mod signing;
+
+pub use attach::AttachError;
+pub use config::JoistConfig;
+pub use controllers::api::routes;
+pub use error::{Error, Result};
+pub use field::{Authorize, Denied, Field, Fields, JwtUser, Owner, Public, S3File};
+pub use initializer::JoistInitializer;
+pub use joist::Joist;

@@ -1,0 +1,148 @@
+//! Creating uploads and moving them between states, race-safely.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::_entities::joist_uploads::{ActiveModel, Column, Entity, Model, Status};
+use crate::s3::plan::UploadPlan;
+
+/// What `prepare` records.
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    /// The upload's id (also in its key).
+    pub id: Uuid,
+    /// The field.
+    pub field: String,
+    /// The object key.
+    pub key: String,
+    /// The cleaned filename.
+    pub filename: String,
+    /// The normalized content type.
+    pub content_type: String,
+    /// How it goes up.
+    pub plan: UploadPlan,
+    /// The store's multipart upload id.
+    pub s3_upload_id: Option<String>,
+    /// Who prepared it.
+    pub owner: Option<String>,
+}
+
+/// Columns a state change may set besides the status.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// The object's ETag.
+    pub etag: Option<String>,
+    /// The object's checksum.
+    pub checksum: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Stamp `finalized_at`.
+    pub finalized: bool,
+    /// Stamp `attached_at`.
+    pub attached: bool,
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl Model {
+    /// Records a prepared upload.
+    ///
+    /// # Errors
+    /// When the insert fails (e.g. a duplicate key).
+    pub async fn create(db: &impl ConnectionTrait, new: NewUpload) -> Result<Self, DbErr> {
+        let now = Utc::now().fixed_offset();
+        let record = ActiveModel {
+            id: Set(new.id),
+            field: Set(new.field),
+            key: Set(new.key),
+            filename: Set(new.filename),
+            content_type: Set(new.content_type),
+            size: Set(to_i64(new.plan.size)),
+            status: Set(Status::Prepared),
+            mode: Set(new.plan.mode),
+            part_size: Set(to_i64(new.plan.part_size)),
+            s3_upload_id: Set(new.s3_upload_id),
+            etag: Set(None),
+            checksum: Set(None),
+            owner: Set(new.owner),
+            error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            finalized_at: Set(None),
+            attached_at: Set(None),
+        };
+        Entity::insert(record).exec_with_returning(db).await
+    }
+
+    /// The upload with this id.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
+        Entity::find_by_id(id).one(db).await
+    }
+
+    /// Moves upload `id` to `to` (setting `changes`) only if its status is still one of `from`.
+    /// Returns the updated record, or `None` when another call changed it first.
+    ///
+    /// # Errors
+    /// When a query fails.
+    pub async fn transition(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        from: &[Status],
+        to: Status,
+        changes: Changes,
+    ) -> Result<Option<Self>, DbErr> {
+        let now = Utc::now().fixed_offset();
+        let mut update = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(to))
+            .col_expr(Column::UpdatedAt, Expr::value(now));
+        if let Some(etag) = changes.etag {
+            update = update.col_expr(Column::Etag, Expr::value(etag));
+        }
+        if let Some(checksum) = changes.checksum {
+            update = update.col_expr(Column::Checksum, Expr::value(checksum));
+        }
+        if let Some(error) = changes.error {
+            update = update.col_expr(Column::Error, Expr::value(error));
+        }
+        if changes.finalized {
+            update = update.col_expr(Column::FinalizedAt, Expr::value(now));
+        }
+        if changes.attached {
+            update = update.col_expr(Column::AttachedAt, Expr::value(now));
+        }
+        let result = update
+            .filter(Column::Id.eq(id))
+            .filter(Column::Status.is_in(from.iter().copied()))
+            .exec(db)
+            .await?;
+        if result.rows_affected == 0 {
+            return Ok(None);
+        }
+        Self::find(db, id).await
+    }
+
+    /// The upload's plan, as recorded.
+    #[must_use]
+    pub fn plan(&self) -> UploadPlan {
+        UploadPlan::recorded(
+            self.mode,
+            u64::try_from(self.size).unwrap_or_default(),
+            u64::try_from(self.part_size).unwrap_or_default(),
+        )
+    }
+
+    /// Whether bytes may still be uploaded.
+    #[must_use]
+    pub const fn is_open(&self) -> bool {
+        matches!(self.status, Status::Prepared | Status::Uploading)
+    }
+}

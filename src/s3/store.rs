@@ -1,0 +1,245 @@
+//! The calls the server itself makes to the store.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_s3::{
+    error::{ProvideErrorMetadata, SdkError},
+    types::{CompletedMultipartUpload, CompletedPart},
+};
+
+use super::{
+    StoreError, StoreSettings, client,
+    presign::{PresignRequest, Presigner},
+};
+
+/// A part the store holds for an unfinished multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPart {
+    /// 1-based part number.
+    pub number: u32,
+    /// The part's ETag, when the store reports it.
+    pub etag: Option<String>,
+    /// The part's size.
+    pub size: u64,
+}
+
+/// What `HeadObject` says of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Size in bytes.
+    pub size: u64,
+    /// The object's ETag.
+    pub etag: Option<String>,
+}
+
+/// One bucket: server-side calls through the SDK, browser URLs through the presigner.
+#[derive(Debug)]
+pub struct Store {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    presigner: Presigner,
+}
+
+fn classify<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &error {
+        SdkError::ServiceError(service) => match service.err().code() {
+            Some("NoSuchKey" | "NoSuchUpload" | "NotFound") => StoreError::NotFound,
+            Some(code @ ("InvalidPart" | "InvalidPartOrder" | "EntityTooSmall")) => {
+                StoreError::InvalidParts(format!("{code}: {}", service.err().message().unwrap_or_default()))
+            }
+            code => StoreError::Unavailable(format!(
+                "{} {}",
+                code.unwrap_or("error"),
+                service.err().message().unwrap_or_default()
+            )),
+        },
+        _ => StoreError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(&error).to_string()),
+    }
+}
+
+impl Store {
+    /// Connects (lazily) to the store described by `settings`.
+    #[must_use]
+    pub fn new(settings: &StoreSettings) -> Self {
+        Self {
+            client: client::build(settings),
+            bucket: settings.bucket.clone(),
+            presigner: Presigner::new(
+                settings.public_endpoint.clone(),
+                settings.bucket.clone(),
+                settings.region.clone(),
+                settings.credentials.clone(),
+            ),
+        }
+    }
+
+    /// The bucket.
+    #[must_use]
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The SDK client, for calls joist does not wrap.
+    #[must_use]
+    pub const fn client(&self) -> &aws_sdk_s3::Client {
+        &self.client
+    }
+
+    /// Presigns a request with the configured credentials.
+    #[must_use]
+    pub fn presign(&self, request: &PresignRequest<'_>, now: SystemTime) -> String {
+        self.presigner.presign(request, now)
+    }
+
+    /// A GET URL for `key`, valid for `expires_in`.
+    #[must_use]
+    pub fn download_url(&self, key: &str, expires_in: Duration) -> String {
+        let request = PresignRequest {
+            method: "GET",
+            key,
+            params: Vec::new(),
+            headers: Vec::new(),
+            expires_in,
+        };
+        self.presign(&request, SystemTime::now())
+    }
+
+    /// Starts a multipart upload and returns its id.
+    ///
+    /// # Errors
+    /// When the store refuses or cannot be reached.
+    pub async fn create_multipart(&self, key: &str, content_type: &str) -> Result<String, StoreError> {
+        let output = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(classify)?;
+        output
+            .upload_id
+            .ok_or_else(|| StoreError::Unavailable("CreateMultipartUpload returned no upload id".into()))
+    }
+
+    /// Every part the store holds for `upload_id`, ordered by number.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the upload is gone.
+    pub async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Vec<StoredPart>, StoreError> {
+        let mut parts = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            parts.extend(page.parts().iter().filter_map(|part| {
+                Some(StoredPart {
+                    number: u32::try_from(part.part_number?).ok()?,
+                    etag: part.e_tag.clone(),
+                    size: u64::try_from(part.size.unwrap_or_default()).ok()?,
+                })
+            }));
+            match page.next_part_number_marker {
+                Some(next) if page.is_truncated == Some(true) => marker = Some(next),
+                _ => break,
+            }
+        }
+        parts.sort_unstable_by_key(|part| part.number);
+        parts.dedup_by_key(|part| part.number);
+        Ok(parts)
+    }
+
+    /// Assembles the parts `(number, etag)` into the object; returns the object's ETag.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidParts`] when the store refuses the parts.
+    pub async fn complete(&self, key: &str, upload_id: &str, parts: &[(u32, String)]) -> Result<Option<String>, StoreError> {
+        let completed = parts
+            .iter()
+            .map(|(number, etag)| {
+                CompletedPart::builder()
+                    .part_number(i32::try_from(*number).unwrap_or(i32::MAX))
+                    .e_tag(etag)
+                    .build()
+            })
+            .collect();
+        let output = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.e_tag)
+    }
+
+    /// Aborts a multipart upload; one already gone counts as aborted.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn abort(&self, key: &str, upload_id: &str) -> Result<(), StoreError> {
+        match self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .map_err(classify)
+        {
+            Ok(_) | Err(StoreError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The object's size and ETag, `None` when absent.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StoreError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(output) => Ok(Some(ObjectInfo {
+                size: u64::try_from(output.content_length.unwrap_or_default()).unwrap_or_default(),
+                etag: output.e_tag,
+            })),
+            Err(SdkError::ServiceError(service)) if service.raw().status().as_u16() == 404 => Ok(None),
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    /// Deletes the object (absent counts as deleted).
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(classify)
+        {
+            Ok(_) | Err(StoreError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
