@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{access, error::ApiError, json::ApiJson};
 use crate::{
     Joist,
-    models::{Upload, UploadMode, UploadStatus},
+    models::{Upload, UploadMode, UploadStatus, uploads::Changes},
     s3::StoreError,
 };
 
@@ -88,9 +88,14 @@ async fn status(
 ) -> Result<Json<StatusResponse>, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
     let parts_done = parts_done(&joist, &upload).await?;
+    let mut status = upload.status;
+    if status == UploadStatus::Prepared && !parts_done.is_empty() {
+        Upload::transition(&ctx.db, upload.id, &[UploadStatus::Prepared], UploadStatus::Uploading, Changes::default()).await?;
+        status = UploadStatus::Uploading;
+    }
     Ok(Json(StatusResponse {
         upload: upload.id,
-        status: upload.status,
+        status,
         parts_done,
     }))
 }

@@ -1,0 +1,10 @@
+//! Engine integration tests: the dummy host, the JSON API, real bytes to the development
+//! endpoint, records on SQLite (or PostgreSQL with `DATABASE_URL`).
+
+mod abort;
+mod attach;
+mod bad_input;
+mod models;
+mod multipart;
+mod single;
+mod support;

@@ -1,0 +1,72 @@
+use insta::assert_json_snapshot;
+
+use serde_json::json;
+
+use crate::support::{
+    request,
+    bytes, host::{PUBLIC_DOC}, post, prepare, put_part, sha256, stored,
+};
+
+#[tokio::test]
+async fn can_upload_a_single_byte() {
+    request(|server, ctx| async move {
+        let prepared = prepare(&server, PUBLIC_DOC, "one byte.txt", 1, "text/plain").await;
+        assert_json_snapshot!("prepare_single", prepared, {
+            ".upload" => "[uuid]",
+            ".token" => "[token]",
+            ".key" => insta::dynamic_redaction(|value, _| {
+                let key = value.as_str().unwrap();
+                assert!(key.starts_with("uploads/test.public_doc/") && key.ends_with("/one_byte.txt"), "{key}");
+                "uploads/test.public_doc/[uuid]/one_byte.txt"
+            }),
+            ".expires_at" => "[date]",
+            ".parts[].url" => insta::dynamic_redaction(|value, _| {
+                let url = value.as_str().unwrap();
+                assert!(url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"), "{url}");
+                assert!(url.contains("X-Amz-Expires=600"), "{url}");
+                "[presigned url]"
+            }),
+        });
+        let (status, _) = put_part(&prepared["parts"][0], b"x").await;
+        assert_eq!(status, 200);
+        let (status, finalized) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
+        assert_eq!(status, 200, "{finalized}");
+        assert_eq!(finalized["size"], 1);
+        assert_eq!(finalized["filename"], "one byte.txt");
+        assert_eq!(finalized["content_type"], "text/plain");
+        assert_eq!(finalized["key"], prepared["key"]);
+        assert_eq!(stored(&ctx, prepared["key"].as_str().unwrap()).await.as_deref(), Some(&b"x"[..]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn can_upload_a_few_mebibytes_in_one_put() {
+    request(|server, ctx| async move {
+        let content = bytes(3 << 20, 7);
+        let prepared = prepare(&server, PUBLIC_DOC, "manual.pdf", content.len(), "application/pdf").await;
+        assert_eq!(prepared["mode"], "single");
+        let (status, _) = put_part(&prepared["parts"][0], &content).await;
+        assert_eq!(status, 200);
+        let (status, finalized) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
+        assert_eq!(status, 200, "{finalized}");
+        let held = stored(&ctx, finalized["key"].as_str().unwrap()).await.expect("object stored");
+        assert_eq!(sha256(&held), sha256(&content));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_store_refuses_a_body_of_another_length() {
+    request(|server, ctx| async move {
+        let prepared = prepare(&server, PUBLIC_DOC, "short.txt", 10, "text/plain").await;
+        for wrong in [&b"123456789"[..], &b"12345678901"[..]] {
+            let (status, _) = put_part(&prepared["parts"][0], wrong).await;
+            assert!((400..500).contains(&status), "{status}");
+        }
+        assert_eq!(stored(&ctx, prepared["key"].as_str().unwrap()).await, None);
+        let (status, body) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (409, Some("upload_incomplete")));
+    })
+    .await;
+}

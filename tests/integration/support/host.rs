@@ -1,0 +1,79 @@
+//! The dummy host app the engine is tested in: joist mounted the way any Loco app mounts it.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use joist::{Field, Fields, JoistInitializer};
+use loco_rs::{
+    Result,
+    app::{AppContext, Hooks, Initializer},
+    bgworker::Queue,
+    boot::{BootResult, StartMode, create_app},
+    config::Config,
+    controller::AppRoutes,
+    environment::Environment,
+    task::Tasks,
+};
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+pub const PUBLIC_DOC: &str = "test.public_doc";
+pub const PRIVATE_DOC: &str = "test.private_doc";
+pub const PHOTO: &str = "test.photo";
+pub const ARCHIVE: &str = "test.archive";
+
+/// The dummy host's fields.
+pub fn fields() -> Fields {
+    Fields::new()
+        .with(
+            Field::new(PUBLIC_DOC)
+                .public()
+                .max_size(64 << 20)
+                .accept(["application/pdf", "text/plain", "application/octet-stream"]),
+        )
+        .with(Field::new(PRIVATE_DOC).max_size(64 << 20))
+        .with(Field::new(ARCHIVE).public())
+        .with(Field::new(PHOTO).public().max_size(1 << 20).accept(["image/*"]).key_prefix("photos"))
+}
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        joist_migration::migrations()
+    }
+}
+
+pub struct App;
+
+#[async_trait]
+impl Hooks for App {
+    fn app_name() -> &'static str {
+        "joist-test-host"
+    }
+
+    async fn boot(mode: StartMode, environment: &Environment, config: Config) -> Result<BootResult> {
+        create_app::<Self, Migrator>(mode, environment, config).await
+    }
+
+    async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
+        Ok(vec![Box::new(JoistInitializer::new(fields()))])
+    }
+
+    fn routes(ctx: &AppContext) -> AppRoutes {
+        AppRoutes::empty().add_route(joist::routes(ctx))
+    }
+
+    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+        Ok(())
+    }
+
+    fn register_tasks(_tasks: &mut Tasks) {}
+
+    async fn truncate(_ctx: &AppContext) -> Result<()> {
+        Ok(())
+    }
+
+    async fn seed(_ctx: &AppContext, _base: &Path) -> Result<()> {
+        Ok(())
+    }
+}
