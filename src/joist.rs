@@ -2,13 +2,14 @@
 
 use std::{sync::Arc, time::Duration};
 
+use axum::http::request::Parts;
 use loco_rs::app::AppContext;
 
 use crate::{
     Error, Result,
     config::{ConfigError, CredentialsConfig, JoistConfig},
     dev_endpoint,
-    field::{Fields, S3File},
+    field::{Denied, Fields, Owner, S3File},
     s3::{Store, StoreSettings, endpoint::Endpoint, presign::SigningCredentials},
     signing::Signer,
 };
@@ -143,6 +144,19 @@ impl Joist {
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Who `request` uploads to `field` as, by the field's authorizer: what a host's controller
+    /// passes to [`Self::attach`].
+    ///
+    /// # Errors
+    /// [`Denied`] when the caller may not upload to the field (or it is not declared).
+    pub async fn owner(&self, ctx: &AppContext, request: &Parts, field: &str) -> Result<Owner, Denied> {
+        let field = self
+            .fields()
+            .get(field)
+            .ok_or_else(|| Denied::Forbidden(format!("`{field}` is not an upload field")))?;
+        field.authorizer().authorize(ctx, request, field).await
     }
 
     /// A presigned download URL for an attached file, valid for `url_lifetime`.

@@ -9,7 +9,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    Error,
+    AttachError, Error,
     field::{ContentTypeError, Denied, FilenameError},
     s3::StoreError,
     signing::SigningError,
@@ -160,6 +160,15 @@ impl From<FilenameError> for ApiError {
 impl From<ContentTypeError> for ApiError {
     fn from(error: ContentTypeError) -> Self {
         Self::invalid("invalid_content_type", error.to_string())
+    }
+}
+
+impl From<AttachError> for ApiError {
+    fn from(error: AttachError) -> Self {
+        match error {
+            AttachError::Database(error) => Self::internal(&error),
+            refused => Self::invalid("invalid_field_value", refused.to_string()),
+        }
     }
 }
 

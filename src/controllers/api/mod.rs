@@ -12,6 +12,7 @@ mod status;
 
 pub use error::ApiError;
 pub use finalize::{FinalizeRequest, FinalizeResponse};
+pub use json::ApiJson;
 pub use part_urls::PartUrl;
 pub use parts::{PartsRequest, PartsResponse};
 pub use prepare::{PrepareRequest, PrepareResponse};

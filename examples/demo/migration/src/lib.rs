@@ -1,1 +1,16 @@
-//! stub
+//! The demo's migrations: its own, then joist's.
+
+mod m20261125_000001_cars;
+
+pub use sea_orm_migration::prelude::*;
+
+/// The demo's migrator.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        let mut migrations: Vec<Box<dyn MigrationTrait>> = vec![Box::new(m20261125_000001_cars::Migration)];
+        migrations.extend(joist_migration::migrations());
+        migrations
+    }
+}

@@ -1,0 +1,62 @@
+//! The demo's Loco hooks: joist mounted like in any host.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use loco_rs::{
+    Result,
+    app::{AppContext, Hooks, Initializer},
+    bgworker::Queue,
+    boot::{BootResult, StartMode, create_app},
+    config::Config,
+    controller::AppRoutes,
+    db::truncate_table,
+    environment::Environment,
+    task::Tasks,
+};
+use migration::Migrator;
+
+use crate::{controllers, fields, models::_entities::cars};
+
+/// The demo app.
+pub struct App;
+
+#[async_trait]
+impl Hooks for App {
+    fn app_name() -> &'static str {
+        env!("CARGO_CRATE_NAME")
+    }
+
+    fn app_version() -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    async fn boot(mode: StartMode, environment: &Environment, config: Config) -> Result<BootResult> {
+        create_app::<Self, Migrator>(mode, environment, config).await
+    }
+
+    async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
+        Ok(vec![Box::new(joist::JoistInitializer::new(fields::all()))])
+    }
+
+    fn routes(ctx: &AppContext) -> AppRoutes {
+        AppRoutes::with_default_routes()
+            .add_route(joist::routes(ctx))
+            .add_route(controllers::cars::routes())
+    }
+
+    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+        Ok(())
+    }
+
+    fn register_tasks(_tasks: &mut Tasks) {}
+
+    async fn truncate(ctx: &AppContext) -> Result<()> {
+        truncate_table(&ctx.db, cars::Entity).await?;
+        Ok(())
+    }
+
+    async fn seed(_ctx: &AppContext, _base: &Path) -> Result<()> {
+        Ok(())
+    }
+}

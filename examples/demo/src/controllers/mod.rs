@@ -1,0 +1,3 @@
+//! The demo's controllers.
+
+pub mod cars;

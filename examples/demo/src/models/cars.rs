@@ -1,0 +1,3 @@
+//! Cars.
+
+pub use super::_entities::cars::{ActiveModel, Column, Entity, Model};

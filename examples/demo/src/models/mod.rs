@@ -1,0 +1,4 @@
+//! The demo's models.
+
+pub mod _entities;
+pub mod cars;
