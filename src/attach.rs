@@ -77,7 +77,14 @@ impl Joist {
                     attached: true,
                     ..Changes::default()
                 };
-                let moved = Upload::transition(db, upload.id, &[UploadStatus::Finalized], UploadStatus::Attached, changes).await?;
+                let moved = Upload::transition(
+                    db,
+                    upload.id,
+                    &[UploadStatus::Finalized],
+                    UploadStatus::Attached,
+                    changes,
+                )
+                .await?;
                 match moved {
                     Some(upload) => upload,
                     None => Upload::find(db, upload.id)

@@ -37,7 +37,8 @@ impl Initializer for JoistInitializer {
 
     async fn before_run(&self, ctx: &AppContext) -> Result<()> {
         let config = JoistConfig::from_loco(&ctx.config).map_err(crate::Error::from)?;
-        ctx.shared_store.insert(Joist::new(config, self.fields.clone())?);
+        ctx.shared_store
+            .insert(Joist::new(config, self.fields.clone())?);
         Ok(())
     }
 }

@@ -53,7 +53,11 @@ fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
             &config.dev_endpoint.root,
             config.bucket(),
         )?;
-        (Endpoint::parse(&format!("http://{address}"), true), true, dev_endpoint::credentials())
+        (
+            Endpoint::parse(&format!("http://{address}"), true),
+            true,
+            dev_endpoint::credentials(),
+        )
     } else {
         let endpoint = config.endpoint.as_deref().map_or_else(
             || Endpoint::aws(&config.region, config.path_style),
@@ -151,7 +155,12 @@ impl Joist {
     ///
     /// # Errors
     /// [`Denied`] when the caller may not upload to the field (or it is not declared).
-    pub async fn owner(&self, ctx: &AppContext, request: &Parts, field: &str) -> Result<Owner, Denied> {
+    pub async fn owner(
+        &self,
+        ctx: &AppContext,
+        request: &Parts,
+        field: &str,
+    ) -> Result<Owner, Denied> {
         let field = self
             .fields()
             .get(field)

@@ -1,6 +1,12 @@
 //! Creates `joist_uploads` and the indexes the admin list and cleanup read by.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        big_integer, pk_uuid, string_len, string_len_null, string_len_uniq, text_null,
+        timestamp_with_time_zone, timestamp_with_time_zone_null,
+    },
+};
 
 /// Creates the `joist_uploads` table.
 #[derive(DeriveMigrationName)]

@@ -35,7 +35,9 @@ pub fn parse(text: &str) -> Result<u64, String> {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(unit))
             .map(|(_, multiplier)| *multiplier)
-            .ok_or_else(|| format!("unknown unit `{unit}` in `{text}` (use B, KiB, MiB, GiB, TiB)"))?
+            .ok_or_else(|| {
+                format!("unknown unit `{unit}` in `{text}` (use B, KiB, MiB, GiB, TiB)")
+            })?
     };
     number
         .checked_mul(multiplier)

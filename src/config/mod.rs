@@ -88,13 +88,22 @@ pub struct JoistConfig {
     #[serde(default)]
     pub credentials: Option<CredentialsConfig>,
     /// Files of at least this size are uploaded in parts. Default `64 MiB`.
-    #[serde(default = "defaults::multipart_threshold", deserialize_with = "byte_size::deserialize")]
+    #[serde(
+        default = "defaults::multipart_threshold",
+        deserialize_with = "byte_size::deserialize"
+    )]
     pub multipart_threshold: u64,
     /// Preferred part size; raised so a file has at most 10,000 parts. Default `16 MiB`.
-    #[serde(default = "defaults::part_size", deserialize_with = "byte_size::deserialize")]
+    #[serde(
+        default = "defaults::part_size",
+        deserialize_with = "byte_size::deserialize"
+    )]
     pub part_size: u64,
     /// Largest object accepted by any field. Default `5 TiB` (the S3 limit).
-    #[serde(default = "defaults::max_object_size", deserialize_with = "byte_size::deserialize")]
+    #[serde(
+        default = "defaults::max_object_size",
+        deserialize_with = "byte_size::deserialize"
+    )]
     pub max_object_size: u64,
     /// How many part URLs one response signs at most. Default `16`.
     #[serde(default = "defaults::part_url_window")]
@@ -125,7 +134,10 @@ impl std::fmt::Debug for JoistConfig {
             .field("api_base_url", &self.api_base_url)
             .field("bucket", &self.bucket)
             .field("endpoint", &self.endpoint)
-            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -193,48 +205,87 @@ impl JoistConfig {
     /// The first value that is wrong, naming its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.bucket.as_deref().is_none_or(str::is_empty) {
-            return Err(ConfigError::new("bucket", "required: the bucket uploads go to"));
+            return Err(ConfigError::new(
+                "bucket",
+                "required: the bucket uploads go to",
+            ));
         }
         if !self.api_base_url.starts_with('/') || self.api_base_url.ends_with('/') {
-            return Err(ConfigError::new("api_base_url", "must start with `/` and not end with one, e.g. `/api/joist`"));
+            return Err(ConfigError::new(
+                "api_base_url",
+                "must start with `/` and not end with one, e.g. `/api/joist`",
+            ));
         }
         if self.upload_prefix.starts_with('/') || self.upload_prefix.contains("..") {
-            return Err(ConfigError::new("upload_prefix", "must not start with `/` or contain `..`"));
+            return Err(ConfigError::new(
+                "upload_prefix",
+                "must not start with `/` or contain `..`",
+            ));
         }
         if self.secrets.is_empty() {
-            return Err(ConfigError::new("secrets", "required: at least one secret of 32+ characters (e.g. from `openssl rand -hex 32`)"));
+            return Err(ConfigError::new(
+                "secrets",
+                "required: at least one secret of 32+ characters (e.g. from `openssl rand -hex 32`)",
+            ));
         }
         if let Some(index) = self.secrets.iter().position(|secret| secret.len() < 32) {
-            return Err(ConfigError::new(&format!("secrets[{index}]"), "too short: use at least 32 characters"));
+            return Err(ConfigError::new(
+                &format!("secrets[{index}]"),
+                "too short: use at least 32 characters",
+            ));
         }
         if !(limits::MIN_PART_SIZE..=limits::MAX_PART_SIZE).contains(&self.part_size) {
-            return Err(ConfigError::new("part_size", "must be between 5 MiB and 5 GiB"));
+            return Err(ConfigError::new(
+                "part_size",
+                "must be between 5 MiB and 5 GiB",
+            ));
         }
         if self.multipart_threshold < limits::MIN_PART_SIZE {
-            return Err(ConfigError::new("multipart_threshold", "must be at least 5 MiB (the smallest S3 part)"));
+            return Err(ConfigError::new(
+                "multipart_threshold",
+                "must be at least 5 MiB (the smallest S3 part)",
+            ));
         }
         if self.max_object_size == 0 {
             return Err(ConfigError::new("max_object_size", "must be above 0"));
         }
         if self.part_url_window == 0 || self.part_url_window > 1000 {
-            return Err(ConfigError::new("part_url_window", "must be between 1 and 1000"));
+            return Err(ConfigError::new(
+                "part_url_window",
+                "must be between 1 and 1000",
+            ));
         }
         if self.url_lifetime == 0 || self.url_lifetime > limits::MAX_URL_LIFETIME {
-            return Err(ConfigError::new("url_lifetime", "must be between 1 and 604800 seconds (7 days)"));
+            return Err(ConfigError::new(
+                "url_lifetime",
+                "must be between 1 and 604800 seconds (7 days)",
+            ));
         }
         if self.token_lifetime == 0 || self.field_value_lifetime == 0 {
-            return Err(ConfigError::new("token_lifetime", "lifetimes must be above 0 seconds"));
+            return Err(ConfigError::new(
+                "token_lifetime",
+                "lifetimes must be above 0 seconds",
+            ));
         }
-        for (key, value) in [("endpoint", &self.endpoint), ("public_endpoint", &self.public_endpoint)] {
+        for (key, value) in [
+            ("endpoint", &self.endpoint),
+            ("public_endpoint", &self.public_endpoint),
+        ] {
             if let Some(url) = value {
                 check_endpoint(key, url)?;
             }
         }
         if self.dev_endpoint.enabled && self.endpoint.is_some() {
-            return Err(ConfigError::new("dev_endpoint.enabled", "set either `endpoint` or `dev_endpoint.enabled`, not both"));
+            return Err(ConfigError::new(
+                "dev_endpoint.enabled",
+                "set either `endpoint` or `dev_endpoint.enabled`, not both",
+            ));
         }
         if self.credentials.is_some() && self.dev_endpoint.enabled {
-            return Err(ConfigError::new("credentials", "the development endpoint uses its own credentials: remove `credentials`"));
+            return Err(ConfigError::new(
+                "credentials",
+                "the development endpoint uses its own credentials: remove `credentials`",
+            ));
         }
         Ok(())
     }
@@ -258,6 +309,12 @@ fn check_endpoint(key: &str, url: &str) -> Result<(), ConfigError> {
         .map_err(|_| ConfigError::new(key, format!("`{url}` is not a URL")))?;
     match (uri.scheme_str(), uri.host()) {
         (Some("http" | "https"), Some(_)) if uri.query().is_none() => Ok(()),
-        _ => Err(ConfigError::new(key, format!("`{url}` must be an http(s) URL like `https://s3.example.com`"))),
+        _ => Err(ConfigError::new(
+            key,
+            format!("`{url}` must be an http(s) URL like `https://s3.example.com`"),
+        )),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,7 +21,10 @@ impl Cors {
 fn allow(response: &mut Response<Body>, origin: &HeaderValue) {
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("ETag"));
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("ETag"),
+    );
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
 }
 
@@ -33,7 +36,9 @@ impl hyper::service::Service<Request<Incoming>> for Cors {
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let origin = request.headers().get(header::ORIGIN).cloned();
         let preflight = request.method() == Method::OPTIONS
-            && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+            && request
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         if let (true, Some(origin)) = (preflight, &origin) {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::NO_CONTENT;
@@ -43,10 +48,16 @@ impl hyper::service::Service<Request<Incoming>> for Cors {
                 header::ACCESS_CONTROL_ALLOW_METHODS,
                 HeaderValue::from_static("GET, PUT, POST, HEAD, DELETE"),
             );
-            if let Some(requested) = request.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            if let Some(requested) = request
+                .headers()
+                .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            {
                 headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
             }
-            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
             return Box::pin(async move { Ok(response) });
         }
         let inner = self.inner.clone();

@@ -68,8 +68,14 @@ fn running() -> &'static Mutex<HashMap<(String, PathBuf), SocketAddr>> {
 ///
 /// # Errors
 /// When the folder cannot be made or the address cannot be bound.
-pub fn ensure_running(bind: &str, root: &Path, bucket: &str) -> Result<SocketAddr, DevEndpointError> {
-    let mut running = running().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+pub fn ensure_running(
+    bind: &str,
+    root: &Path,
+    bucket: &str,
+) -> Result<SocketAddr, DevEndpointError> {
+    let mut running = running()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let id = (bind.to_string(), root.to_path_buf());
     if let Some(address) = running.get(&id) {
         return Ok(*address);
@@ -79,17 +85,21 @@ pub fn ensure_running(bind: &str, root: &Path, bucket: &str) -> Result<SocketAdd
         source,
     };
     std::fs::create_dir_all(root.join(bucket)).map_err(folder_error)?;
-    let filesystem = s3s_fs::FileSystem::new(root).map_err(|error| folder_error(std::io::Error::other(format!("{error:?}"))))?;
+    let filesystem = s3s_fs::FileSystem::new(root)
+        .map_err(|error| folder_error(std::io::Error::other(format!("{error:?}"))))?;
     let root = root.canonicalize().map_err(folder_error)?;
     let bind_error = |message: String| DevEndpointError::Bind {
         bind: bind.to_string(),
         message,
     };
-    let listener = std::net::TcpListener::bind(bind).map_err(|error| bind_error(error.to_string()))?;
+    let listener =
+        std::net::TcpListener::bind(bind).map_err(|error| bind_error(error.to_string()))?;
     listener
         .set_nonblocking(true)
         .map_err(|error| bind_error(error.to_string()))?;
-    let address = listener.local_addr().map_err(|error| bind_error(error.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| bind_error(error.to_string()))?;
 
     let mut builder = S3ServiceBuilder::new(store::DevStore::new(filesystem, root));
     builder.set_auth(SimpleAuth::from_single(ACCESS_KEY_ID, SECRET_ACCESS_KEY));

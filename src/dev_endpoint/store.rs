@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use md5::{Digest, Md5};
 use s3s::{
-    S3, S3Request, S3Response, S3Result, s3_error,
+    S3, S3Request, S3Response, S3Result,
     dto::{
         AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
         CompleteMultipartUploadOutput, CreateBucketInput, CreateBucketOutput,
@@ -17,6 +17,7 @@ use s3s::{
         ListPartsInput, ListPartsOutput, PutObjectInput, PutObjectOutput, UploadPartInput,
         UploadPartOutput,
     },
+    s3_error,
 };
 use s3s_fs::FileSystem;
 use uuid::Uuid;
@@ -29,7 +30,9 @@ pub struct DevStore {
 
 impl std::fmt::Debug for DevStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DevStore").field("root", &self.root).finish_non_exhaustive()
+        f.debug_struct("DevStore")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,12 +53,17 @@ impl DevStore {
     }
 
     async fn part_etag(&self, upload_id: &Uuid, number: i32) -> Option<ETag> {
-        let path = self.root.join(format!(".upload_id-{upload_id}.part-{number}"));
+        let path = self
+            .root
+            .join(format!(".upload_id-{upload_id}.part-{number}"));
         let bytes = tokio::fs::read(path).await.ok()?;
         Some(ETag::Strong(crate::hex::encode(&Md5::digest(&bytes))))
     }
 
-    async fn list_parts_with_etags(&self, request: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+    async fn list_parts_with_etags(
+        &self,
+        request: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
         let upload_id = self.existing_upload(&request.input.upload_id)?;
         let mut response = self.inner.list_parts(request).await?;
         for part in response.output.parts.iter_mut().flatten() {

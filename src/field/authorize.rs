@@ -71,7 +71,12 @@ pub enum Denied {
 #[async_trait]
 pub trait Authorize: Send + Sync + 'static {
     /// Returns the owner of an upload to `field` made by `request`, or why it is refused.
-    async fn authorize(&self, ctx: &AppContext, request: &Parts, field: &Field) -> Result<Owner, Denied>;
+    async fn authorize(
+        &self,
+        ctx: &AppContext,
+        request: &Parts,
+        field: &Field,
+    ) -> Result<Owner, Denied>;
 }
 
 /// Everyone may upload, anonymously. Opt in with [`Field::public`].
@@ -80,7 +85,12 @@ pub struct Public;
 
 #[async_trait]
 impl Authorize for Public {
-    async fn authorize(&self, _ctx: &AppContext, _request: &Parts, _field: &Field) -> Result<Owner, Denied> {
+    async fn authorize(
+        &self,
+        _ctx: &AppContext,
+        _request: &Parts,
+        _field: &Field,
+    ) -> Result<Owner, Denied> {
         Ok(Owner::Anonymous)
     }
 }
@@ -92,7 +102,12 @@ pub struct JwtUser;
 
 #[async_trait]
 impl Authorize for JwtUser {
-    async fn authorize(&self, ctx: &AppContext, request: &Parts, _field: &Field) -> Result<Owner, Denied> {
+    async fn authorize(
+        &self,
+        ctx: &AppContext,
+        request: &Parts,
+        _field: &Field,
+    ) -> Result<Owner, Denied> {
         extract_jwt_from_request_parts(request, ctx)
             .map(|jwt| Owner::User(jwt.claims.pid))
             .map_err(|_| Denied::Unauthenticated("sign in to upload to this field".to_string()))

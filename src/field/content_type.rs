@@ -48,7 +48,15 @@ mod tests {
     fn normalizes_and_refuses() {
         assert_eq!(normalize(" Image/PNG ").unwrap(), "image/png");
         assert_eq!(normalize("").unwrap(), "application/octet-stream");
-        for bad in ["image", "image/", "/png", "text/html; charset=utf-8", "a/b/c", "te xt/html", "text/\nhtml"] {
+        for bad in [
+            "image",
+            "image/",
+            "/png",
+            "text/html; charset=utf-8",
+            "a/b/c",
+            "te xt/html",
+            "text/\nhtml",
+        ] {
             assert!(normalize(bad).is_err(), "{bad}");
         }
     }

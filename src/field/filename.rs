@@ -33,7 +33,13 @@ pub fn display_name(raw: &str) -> Result<String, FilenameError> {
 pub fn key_safe(display: &str) -> String {
     let mapped: String = display
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mapped = mapped.trim_start_matches('.');
     let mapped = if mapped.is_empty() { "file" } else { mapped };
@@ -46,7 +52,9 @@ pub fn key_safe(display: &str) -> String {
         .filter(|ext| ext.len() <= 16)
         .unwrap_or_default();
     let keep = MAX_KEY_BYTES - extension.len() - 1;
-    format!("{}.{extension}", &mapped[..keep]).trim_end_matches('.').to_string()
+    format!("{}.{extension}", &mapped[..keep])
+        .trim_end_matches('.')
+        .to_string()
 }
 
 #[cfg(test)]
@@ -55,10 +63,16 @@ mod tests {
 
     #[test]
     fn display_name_drops_paths_and_control_characters() {
-        assert_eq!(display_name("C:\\Users\\me\\report.pdf").unwrap(), "report.pdf");
+        assert_eq!(
+            display_name("C:\\Users\\me\\report.pdf").unwrap(),
+            "report.pdf"
+        );
         assert_eq!(display_name("../../etc/passwd").unwrap(), "passwd");
         assert_eq!(display_name("a\u{0}b\nc\u{202e}d.txt").unwrap(), "abcd.txt");
-        assert_eq!(display_name("Ünïcødé 報告.pdf").unwrap(), "Ünïcødé 報告.pdf");
+        assert_eq!(
+            display_name("Ünïcødé 報告.pdf").unwrap(),
+            "Ünïcødé 報告.pdf"
+        );
         for empty in ["", "  ", "dir/", "..", "\u{7}"] {
             assert_eq!(display_name(empty), Err(FilenameError), "{empty:?}");
         }
@@ -72,6 +86,9 @@ mod tests {
         let long = format!("{}.pdf", "x".repeat(400));
         let safe = key_safe(&long);
         assert_eq!(safe.len(), 150);
-        assert!(safe.ends_with(".pdf"));
+        assert_eq!(
+            std::path::Path::new(&safe).extension(),
+            Some("pdf".as_ref())
+        );
     }
 }

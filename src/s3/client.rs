@@ -47,7 +47,7 @@ pub fn build(settings: &StoreSettings) -> aws_sdk_s3::Client {
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
                 .operation_attempt_timeout(Duration::from_secs(20))
-                .operation_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_mins(1))
                 .build(),
         )
         .build();

@@ -42,9 +42,15 @@ impl Endpoint {
     #[must_use]
     pub fn host_and_path(&self, bucket: &str, key: &str) -> (String, String) {
         if self.path_style {
-            (self.host.clone(), format!("{}/{bucket}/{key}", self.base_path))
+            (
+                self.host.clone(),
+                format!("{}/{bucket}/{key}", self.base_path),
+            )
         } else {
-            (format!("{bucket}.{}", self.host), format!("{}/{key}", self.base_path))
+            (
+                format!("{bucket}.{}", self.host),
+                format!("{}/{key}", self.base_path),
+            )
         }
     }
 
@@ -68,7 +74,10 @@ mod tests {
     #[test]
     fn drops_default_ports_and_builds_both_styles() {
         let path = Endpoint::parse("http://127.0.0.1:80/", true);
-        assert_eq!(path.host_and_path("b", "k/x.pdf"), ("127.0.0.1".into(), "/b/k/x.pdf".into()));
+        assert_eq!(
+            path.host_and_path("b", "k/x.pdf"),
+            ("127.0.0.1".into(), "/b/k/x.pdf".into())
+        );
         let virtual_host = Endpoint::parse("https://s3.example.com:8443/proxy/", false);
         assert_eq!(
             virtual_host.host_and_path("b", "k"),

@@ -1,7 +1,7 @@
 //! How a file of a given size is uploaded: one PUT, or parts of which size.
 
+use crate::config::limits::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE};
 pub use crate::models::UploadMode as Mode;
-use crate::config::limits::{MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 
 /// The parts of one upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,11 @@ impl UploadPlan {
     ///
     /// # Errors
     /// When even 10,000 parts of 5 GiB are too few.
-    pub fn new(size: u64, threshold: u64, preferred_part_size: u64) -> Result<Self, TooLargeToPlan> {
+    pub fn new(
+        size: u64,
+        threshold: u64,
+        preferred_part_size: u64,
+    ) -> Result<Self, TooLargeToPlan> {
         if size < threshold {
             return Ok(Self {
                 mode: Mode::Single,
@@ -39,16 +43,19 @@ impl UploadPlan {
             });
         }
         let smallest_fitting = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
-        let part_size = preferred_part_size.max(smallest_fitting).clamp(MIN_PART_SIZE, MAX_PART_SIZE);
+        let part_size = preferred_part_size
+            .max(smallest_fitting)
+            .clamp(MIN_PART_SIZE, MAX_PART_SIZE);
         let part_count = size.div_ceil(part_size);
-        if part_count > MAX_PARTS {
-            return Err(TooLargeToPlan(size));
-        }
+        let part_count = u32::try_from(part_count)
+            .ok()
+            .filter(|_| part_count <= MAX_PARTS)
+            .ok_or(TooLargeToPlan(size))?;
         Ok(Self {
             mode: Mode::Multipart,
             size,
             part_size,
-            part_count: u32::try_from(part_count).expect("at most 10,000 parts"),
+            part_count,
         })
     }
 
@@ -81,7 +88,10 @@ mod tests {
     #[test]
     fn small_files_are_single() {
         let plan = UploadPlan::new(1, 64 * MIB, 16 * MIB).unwrap();
-        assert_eq!((plan.mode, plan.part_count, plan.part_len(1)), (Mode::Single, 1, Some(1)));
+        assert_eq!(
+            (plan.mode, plan.part_count, plan.part_len(1)),
+            (Mode::Single, 1, Some(1))
+        );
         assert_eq!(plan.part_len(2), None);
     }
 
@@ -90,7 +100,12 @@ mod tests {
         let plan = UploadPlan::new(10 * MIB + 1, 5 * MIB, 5 * MIB).unwrap();
         assert_eq!((plan.mode, plan.part_count), (Mode::Multipart, 3));
         assert_eq!(
-            [plan.part_len(1), plan.part_len(2), plan.part_len(3), plan.part_len(0)],
+            [
+                plan.part_len(1),
+                plan.part_len(2),
+                plan.part_len(3),
+                plan.part_len(0)
+            ],
             [Some(5 * MIB), Some(5 * MIB), Some(1), None]
         );
     }
@@ -101,7 +116,10 @@ mod tests {
         assert!(plan.part_count <= 10_000);
         assert_eq!(plan.part_size % MIB, 0);
         let last = plan.part_len(plan.part_count).unwrap();
-        assert_eq!(u64::from(plan.part_count - 1) * plan.part_size + last, 5 << 40);
+        assert_eq!(
+            u64::from(plan.part_count - 1) * plan.part_size + last,
+            5 << 40
+        );
         assert!(UploadPlan::new((5 << 30) * 10_001, 64 * MIB, 16 * MIB).is_err());
     }
 }

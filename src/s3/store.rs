@@ -40,16 +40,19 @@ pub struct Store {
     presigner: Presigner,
 }
 
-fn classify<E, R>(error: SdkError<E, R>) -> StoreError
+fn classify<E, R>(error: &SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    match &error {
+    match error {
         SdkError::ServiceError(service) => match service.err().code() {
             Some("NoSuchKey" | "NoSuchUpload" | "NotFound") => StoreError::NotFound,
             Some(code @ ("InvalidPart" | "InvalidPartOrder" | "EntityTooSmall")) => {
-                StoreError::InvalidParts(format!("{code}: {}", service.err().message().unwrap_or_default()))
+                StoreError::InvalidParts(format!(
+                    "{code}: {}",
+                    service.err().message().unwrap_or_default()
+                ))
             }
             code => StoreError::Unavailable(format!(
                 "{} {}",
@@ -57,7 +60,7 @@ where
                 service.err().message().unwrap_or_default()
             )),
         },
-        _ => StoreError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(&error).to_string()),
+        _ => StoreError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(error).to_string()),
     }
 }
 
@@ -112,7 +115,11 @@ impl Store {
     ///
     /// # Errors
     /// When the store refuses or cannot be reached.
-    pub async fn create_multipart(&self, key: &str, content_type: &str) -> Result<String, StoreError> {
+    pub async fn create_multipart(
+        &self,
+        key: &str,
+        content_type: &str,
+    ) -> Result<String, StoreError> {
         let output = self
             .client
             .create_multipart_upload()
@@ -121,17 +128,21 @@ impl Store {
             .content_type(content_type)
             .send()
             .await
-            .map_err(classify)?;
-        output
-            .upload_id
-            .ok_or_else(|| StoreError::Unavailable("CreateMultipartUpload returned no upload id".into()))
+            .map_err(|error| classify(&error))?;
+        output.upload_id.ok_or_else(|| {
+            StoreError::Unavailable("CreateMultipartUpload returned no upload id".into())
+        })
     }
 
     /// Every part the store holds for `upload_id`, ordered by number.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] when the upload is gone.
-    pub async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Vec<StoredPart>, StoreError> {
+    pub async fn list_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<StoredPart>, StoreError> {
         let mut parts = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -144,7 +155,7 @@ impl Store {
                 .set_part_number_marker(marker.take())
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(|error| classify(&error))?;
             parts.extend(page.parts().iter().filter_map(|part| {
                 Some(StoredPart {
                     number: u32::try_from(part.part_number?).ok()?,
@@ -166,7 +177,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::InvalidParts`] when the store refuses the parts.
-    pub async fn complete(&self, key: &str, upload_id: &str, parts: &[(u32, String)]) -> Result<Option<String>, StoreError> {
+    pub async fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+    ) -> Result<Option<String>, StoreError> {
         let completed = parts
             .iter()
             .map(|(number, etag)| {
@@ -182,10 +198,14 @@ impl Store {
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| classify(&error))?;
         Ok(output.e_tag)
     }
 
@@ -202,7 +222,7 @@ impl Store {
             .upload_id(upload_id)
             .send()
             .await
-            .map_err(classify)
+            .map_err(|error| classify(&error))
         {
             Ok(_) | Err(StoreError::NotFound) => Ok(()),
             Err(error) => Err(error),
@@ -214,13 +234,22 @@ impl Store {
     /// # Errors
     /// When the store cannot be reached.
     pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StoreError> {
-        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(output) => Ok(Some(ObjectInfo {
                 size: u64::try_from(output.content_length.unwrap_or_default()).unwrap_or_default(),
                 etag: output.e_tag,
             })),
-            Err(SdkError::ServiceError(service)) if service.raw().status().as_u16() == 404 => Ok(None),
-            Err(error) => Err(classify(error)),
+            Err(SdkError::ServiceError(service)) if service.raw().status().as_u16() == 404 => {
+                Ok(None)
+            }
+            Err(error) => Err(classify(&error)),
         }
     }
 
@@ -236,7 +265,7 @@ impl Store {
             .key(key)
             .send()
             .await
-            .map_err(classify)
+            .map_err(|error| classify(&error))
         {
             Ok(_) | Err(StoreError::NotFound) => Ok(()),
             Err(error) => Err(error),

@@ -47,7 +47,10 @@ impl Signer {
     /// When `secrets` is empty (the config check refuses that before).
     #[must_use]
     pub fn new(secrets: &[String]) -> Self {
-        assert!(!secrets.is_empty(), "joist needs at least one signing secret");
+        assert!(
+            !secrets.is_empty(),
+            "joist needs at least one signing secret"
+        );
         let keys = secrets
             .iter()
             .map(|secret| {
@@ -58,10 +61,15 @@ impl Signer {
     }
 
     /// Signs `claims` for `purpose`.
+    ///
+    /// # Panics
+    /// Never: the claims are plain strings and numbers, which always serialize.
     #[must_use]
     pub fn sign(&self, purpose: Purpose, claims: &UploadClaims) -> String {
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialize"));
-        let signature = Self::mac(&self.keys[0], purpose, &payload).finalize().into_bytes();
+        let signature = Self::mac(&self.keys[0], purpose, &payload)
+            .finalize()
+            .into_bytes();
         format!("{payload}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
@@ -70,22 +78,29 @@ impl Signer {
     ///
     /// # Errors
     /// [`SigningError`] when it is malformed, forged or expired.
-    pub fn verify(&self, purpose: Purpose, signed: &str, now: i64) -> Result<UploadClaims, SigningError> {
+    pub fn verify(
+        &self,
+        purpose: Purpose,
+        signed: &str,
+        now: i64,
+    ) -> Result<UploadClaims, SigningError> {
         let (payload, signature) = signed.split_once('.').ok_or(SigningError::Malformed)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| SigningError::Malformed)?;
-        let genuine = self
-            .keys
-            .iter()
-            .any(|key| Self::mac(key, purpose, payload).verify_slice(&signature).is_ok());
+        let genuine = self.keys.iter().any(|key| {
+            Self::mac(key, purpose, payload)
+                .verify_slice(&signature)
+                .is_ok()
+        });
         if !genuine {
             return Err(SigningError::BadSignature);
         }
         let json = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| SigningError::Malformed)?;
-        let claims: UploadClaims = serde_json::from_slice(&json).map_err(|_| SigningError::Malformed)?;
+        let claims: UploadClaims =
+            serde_json::from_slice(&json).map_err(|_| SigningError::Malformed)?;
         if claims.expires_at <= now {
             return Err(SigningError::Expired);
         }
@@ -123,7 +138,10 @@ mod tests {
     fn round_trips_and_checks_purpose() {
         let signer = Signer::new(&[secret('a')]);
         let token = signer.sign(Purpose::UploadToken, &claims(100));
-        assert_eq!(signer.verify(Purpose::UploadToken, &token, 99), Ok(claims(100)));
+        assert_eq!(
+            signer.verify(Purpose::UploadToken, &token, 99),
+            Ok(claims(100))
+        );
         assert_eq!(
             signer.verify(Purpose::FieldValue, &token, 99),
             Err(SigningError::BadSignature)
@@ -134,15 +152,25 @@ mod tests {
     fn refuses_expired_tampered_and_malformed_values() {
         let signer = Signer::new(&[secret('a')]);
         let token = signer.sign(Purpose::UploadToken, &claims(100));
-        assert_eq!(signer.verify(Purpose::UploadToken, &token, 100), Err(SigningError::Expired));
+        assert_eq!(
+            signer.verify(Purpose::UploadToken, &token, 100),
+            Err(SigningError::Expired)
+        );
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(10_000)).unwrap());
         let (_, signature) = token.split_once('.').unwrap();
         assert_eq!(
-            signer.verify(Purpose::UploadToken, &format!("{forged_payload}.{signature}"), 99),
+            signer.verify(
+                Purpose::UploadToken,
+                &format!("{forged_payload}.{signature}"),
+                99
+            ),
             Err(SigningError::BadSignature)
         );
         for malformed in ["", "abc", "a.b.c", "***.***"] {
-            assert!(signer.verify(Purpose::UploadToken, malformed, 0).is_err(), "{malformed}");
+            assert!(
+                signer.verify(Purpose::UploadToken, malformed, 0).is_err(),
+                "{malformed}"
+            );
         }
     }
 
@@ -153,6 +181,9 @@ mod tests {
         let old_token = old.sign(Purpose::UploadToken, &claims(100));
         assert!(rotated.verify(Purpose::UploadToken, &old_token, 0).is_ok());
         let new_token = rotated.sign(Purpose::UploadToken, &claims(100));
-        assert_eq!(old.verify(Purpose::UploadToken, &new_token, 0), Err(SigningError::BadSignature));
+        assert_eq!(
+            old.verify(Purpose::UploadToken, &new_token, 0),
+            Err(SigningError::BadSignature)
+        );
     }
 }

@@ -3,26 +3,48 @@ use joist::{AttachError, Joist, Owner, models::UploadStatus};
 use serde_json::json;
 
 use crate::support::{
-    request,
-    host::{PHOTO, PRIVATE_DOC, PUBLIC_DOC}, jwt_for, post_as, put_part, upload,
+    host::{PHOTO, PRIVATE_DOC, PUBLIC_DOC},
+    jwt_for, post_as, put_part, request, upload,
 };
 
 #[tokio::test]
 async fn a_field_value_becomes_an_s3_file_with_a_download_link() {
     request(|server, ctx| async move {
-        let finalized = upload(&server, PUBLIC_DOC, "manual.pdf", b"%PDF-1.7 tiny", "application/pdf").await;
+        let finalized = upload(
+            &server,
+            PUBLIC_DOC,
+            "manual.pdf",
+            b"%PDF-1.7 tiny",
+            "application/pdf",
+        )
+        .await;
         let value = finalized["field_value"].as_str().unwrap();
         let joist = Joist::from_context(&ctx).unwrap();
 
-        let file = joist.attach(&ctx.db, PUBLIC_DOC, value, &Owner::Anonymous).await.unwrap();
+        let file = joist
+            .attach(&ctx.db, PUBLIC_DOC, value, &Owner::Anonymous)
+            .await
+            .unwrap();
         assert_eq!(file.key(), finalized["key"].as_str().unwrap());
         assert_eq!(file.filename(), "manual.pdf");
-        let record = joist::models::Upload::find(&ctx.db, finalized["upload"].as_str().unwrap().parse().unwrap()).await.unwrap().unwrap();
+        let record = joist::models::Upload::find(
+            &ctx.db,
+            finalized["upload"].as_str().unwrap().parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(record.status, UploadStatus::Attached);
         assert!(record.attached_at.is_some());
 
-        let again = joist.attach(&ctx.db, PUBLIC_DOC, value, &Owner::Anonymous).await.unwrap();
-        assert_eq!(again, file, "re-submitting the same value gives the same file");
+        let again = joist
+            .attach(&ctx.db, PUBLIC_DOC, value, &Owner::Anonymous)
+            .await
+            .unwrap();
+        assert_eq!(
+            again, file,
+            "re-submitting the same value gives the same file"
+        );
 
         let downloaded = reqwest::get(joist.download_url(&file)).await.unwrap();
         assert_eq!(downloaded.status(), 200);
@@ -73,10 +95,35 @@ async fn an_unfinished_upload_cannot_be_attached() {
         let finalized = upload(&server, PUBLIC_DOC, "b.txt", b"b", "text/plain").await;
         let (status, _) = post_as(&server, "abort", &json!({"token": "x"}), None).await;
         assert_eq!(status, 401);
-        let record = joist::models::Upload::find(&ctx.db, finalized["upload"].as_str().unwrap().parse().unwrap()).await.unwrap().unwrap();
-        joist::models::Upload::transition(&ctx.db, record.id, &[UploadStatus::Finalized], UploadStatus::Aborted, joist::models::uploads::Changes::default()).await.unwrap();
-        let error = joist.attach(&ctx.db, PUBLIC_DOC, finalized["field_value"].as_str().unwrap(), &Owner::Anonymous).await.unwrap_err();
-        assert!(matches!(error, AttachError::NotFinalized(UploadStatus::Aborted)), "{error:?}");
+        let record = joist::models::Upload::find(
+            &ctx.db,
+            finalized["upload"].as_str().unwrap().parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        joist::models::Upload::transition(
+            &ctx.db,
+            record.id,
+            &[UploadStatus::Finalized],
+            UploadStatus::Aborted,
+            joist::models::uploads::Changes::default(),
+        )
+        .await
+        .unwrap();
+        let error = joist
+            .attach(
+                &ctx.db,
+                PUBLIC_DOC,
+                finalized["field_value"].as_str().unwrap(),
+                &Owner::Anonymous,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, AttachError::NotFinalized(UploadStatus::Aborted)),
+            "{error:?}"
+        );
     })
     .await;
 }

@@ -11,11 +11,17 @@ use joist::{
 use serde_json::{Value, json};
 
 use crate::support::{
-    request,
-    API, host::{ARCHIVE, PHOTO, PRIVATE_DOC, PUBLIC_DOC}, jwt_for, post, post_as, prepare, upload_count,
+    API,
+    host::{ARCHIVE, PHOTO, PRIVATE_DOC, PUBLIC_DOC},
+    jwt_for, post, post_as, prepare, request, upload_count,
 };
 
-async fn raw(server: &TestServer, call: &str, content_type: &str, body: &'static str) -> (u16, Value) {
+async fn raw(
+    server: &TestServer,
+    call: &str,
+    content_type: &str,
+    body: &'static str,
+) -> (u16, Value) {
     let response = server
         .post(&format!("{API}/{call}"))
         .content_type(content_type)
@@ -24,7 +30,7 @@ async fn raw(server: &TestServer, call: &str, content_type: &str, body: &'static
     (response.status_code().as_u16(), response.json())
 }
 
-fn prepare_body(field: &str, filename: &str, size: Value, content_type: &str) -> Value {
+fn prepare_body(field: &str, filename: &str, size: &Value, content_type: &str) -> Value {
     json!({"field": field, "filename": filename, "size": size, "content_type": content_type})
 }
 
@@ -33,42 +39,117 @@ async fn bad_prepare_requests_get_json_errors_and_record_nothing() {
     request(|server, ctx| async move {
         let mut answers = Vec::new();
         for (case, call, content_type, body) in [
-            ("malformed json", "prepare", "application/json", "{\"field\": "),
+            (
+                "malformed json",
+                "prepare",
+                "application/json",
+                "{\"field\": ",
+            ),
             ("wrong media type", "prepare", "text/plain", "{}"),
-            ("form encoded", "prepare", "application/x-www-form-urlencoded", "field=a"),
+            (
+                "form encoded",
+                "prepare",
+                "application/x-www-form-urlencoded",
+                "field=a",
+            ),
         ] {
             let (status, body) = raw(&server, call, content_type, body).await;
             answers.push(json!({"case": case, "status": status, "body": body}));
         }
         let cases = [
             ("missing fields", json!({"field": PUBLIC_DOC})),
-            ("size is text", prepare_body(PUBLIC_DOC, "a.pdf", json!("12"), "application/pdf")),
-            ("size is fractional", prepare_body(PUBLIC_DOC, "a.pdf", json!(1.5), "application/pdf")),
-            ("unknown field", prepare_body("car.nope", "a.pdf", json!(1), "application/pdf")),
-            ("size zero", prepare_body(PUBLIC_DOC, "a.pdf", json!(0), "application/pdf")),
-            ("size negative", prepare_body(PUBLIC_DOC, "a.pdf", json!(-5), "application/pdf")),
-            ("size over the field limit", prepare_body(PHOTO, "a.png", json!((1 << 20) + 1), "image/png")),
-            ("size over 5 TiB", prepare_body(ARCHIVE, "a.bin", json!((5_u64 << 40) + 1), "application/octet-stream")),
-            ("size beyond i64", prepare_body(ARCHIVE, "a.bin", json!(u64::MAX), "application/octet-stream")),
-            ("disallowed type", prepare_body(PHOTO, "a.pdf", json!(10), "application/pdf")),
-            ("lying type family", prepare_body(PHOTO, "a.png", json!(10), "imagex/png")),
-            ("not a content type", prepare_body(PUBLIC_DOC, "a.pdf", json!(10), "pdf")),
-            ("content type with parameters", prepare_body(PUBLIC_DOC, "a.txt", json!(10), "text/plain; charset=utf-8")),
-            ("filename is a path", prepare_body(PUBLIC_DOC, "../../", json!(10), "text/plain")),
-            ("filename of control characters", prepare_body(PUBLIC_DOC, "\u{0}\u{7}\n", json!(10), "text/plain")),
-            ("anonymous on a private field", prepare_body(PRIVATE_DOC, "a.txt", json!(10), "text/plain")),
+            (
+                "size is text",
+                prepare_body(PUBLIC_DOC, "a.pdf", &json!("12"), "application/pdf"),
+            ),
+            (
+                "size is fractional",
+                prepare_body(PUBLIC_DOC, "a.pdf", &json!(1.5), "application/pdf"),
+            ),
+            (
+                "unknown field",
+                prepare_body("car.nope", "a.pdf", &json!(1), "application/pdf"),
+            ),
+            (
+                "size zero",
+                prepare_body(PUBLIC_DOC, "a.pdf", &json!(0), "application/pdf"),
+            ),
+            (
+                "size negative",
+                prepare_body(PUBLIC_DOC, "a.pdf", &json!(-5), "application/pdf"),
+            ),
+            (
+                "size over the field limit",
+                prepare_body(PHOTO, "a.png", &json!((1 << 20) + 1), "image/png"),
+            ),
+            (
+                "size over 5 TiB",
+                prepare_body(
+                    ARCHIVE,
+                    "a.bin",
+                    &json!((5_u64 << 40) + 1),
+                    "application/octet-stream",
+                ),
+            ),
+            (
+                "size beyond i64",
+                prepare_body(
+                    ARCHIVE,
+                    "a.bin",
+                    &json!(u64::MAX),
+                    "application/octet-stream",
+                ),
+            ),
+            (
+                "disallowed type",
+                prepare_body(PHOTO, "a.pdf", &json!(10), "application/pdf"),
+            ),
+            (
+                "lying type family",
+                prepare_body(PHOTO, "a.png", &json!(10), "imagex/png"),
+            ),
+            (
+                "not a content type",
+                prepare_body(PUBLIC_DOC, "a.pdf", &json!(10), "pdf"),
+            ),
+            (
+                "content type with parameters",
+                prepare_body(PUBLIC_DOC, "a.txt", &json!(10), "text/plain; charset=utf-8"),
+            ),
+            (
+                "filename is a path",
+                prepare_body(PUBLIC_DOC, "../../", &json!(10), "text/plain"),
+            ),
+            (
+                "filename of control characters",
+                prepare_body(PUBLIC_DOC, "\u{0}\u{7}\n", &json!(10), "text/plain"),
+            ),
+            (
+                "anonymous on a private field",
+                prepare_body(PRIVATE_DOC, "a.txt", &json!(10), "text/plain"),
+            ),
         ];
         for (case, body) in cases {
             let (status, body) = post(&server, "prepare", &body).await;
             answers.push(json!({"case": case, "status": status, "body": body}));
         }
-        let (status, body) = post_as(&server, "prepare", &prepare_body(PRIVATE_DOC, "a.txt", json!(10), "text/plain"), Some("not.a.jwt")).await;
+        let (status, body) = post_as(
+            &server,
+            "prepare",
+            &prepare_body(PRIVATE_DOC, "a.txt", &json!(10), "text/plain"),
+            Some("not.a.jwt"),
+        )
+        .await;
         answers.push(json!({"case": "invalid jwt", "status": status, "body": body}));
 
         for answer in &answers {
             let status = answer["status"].as_u64().unwrap();
             assert!((400..500).contains(&status), "{answer}");
-            assert!(answer["body"]["error"]["code"].is_string() && answer["body"]["error"]["message"].is_string(), "{answer}");
+            assert!(
+                answer["body"]["error"]["code"].is_string()
+                    && answer["body"]["error"]["message"].is_string(),
+                "{answer}"
+            );
         }
         assert_eq!(upload_count(&ctx).await, 0, "no upload was recorded");
         assert_json_snapshot!("bad_prepare_requests", answers);
@@ -107,7 +188,7 @@ async fn bad_tokens_and_foreign_uploads_are_refused_and_change_nothing() {
 
         let alice = jwt_for(&ctx, "alice");
         let bob = jwt_for(&ctx, "bob");
-        let (_, private) = post_as(&server, "prepare", &prepare_body(PRIVATE_DOC, "p.txt", json!(3), "text/plain"), Some(&alice)).await;
+        let (_, private) = post_as(&server, "prepare", &prepare_body(PRIVATE_DOC, "p.txt", &json!(3), "text/plain"), Some(&alice)).await;
         let private_token = private["token"].as_str().unwrap();
 
         let mut answers = Vec::new();

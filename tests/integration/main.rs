@@ -4,6 +4,7 @@
 mod abort;
 mod attach;
 mod bad_input;
+mod boot;
 mod models;
 mod multipart;
 mod single;

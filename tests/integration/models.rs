@@ -1,7 +1,10 @@
 //! The uploads model on SQLite and PostgreSQL.
 
 use joist::{
-    models::{Upload, UploadStatus, uploads::{Changes, NewUpload}},
+    models::{
+        Upload, UploadStatus,
+        uploads::{Changes, NewUpload},
+    },
     s3::plan::UploadPlan,
 };
 use sea_orm::{Database, DatabaseConnection};
@@ -30,7 +33,8 @@ where
     F: Fn(&'static str, DatabaseConnection) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let postgres = std::env::var("JOIST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let postgres = std::env::var("JOIST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let reachable = match Database::connect(&postgres).await {
         Ok(db) => db.close().await.is_ok(),
         Err(error) => {
@@ -38,7 +42,11 @@ where
             false
         }
     };
-    let kinds: &[(&'static str, &str)] = if reachable { &[("sqlite", "sqlite"), ("postgres", &postgres)] } else { &[("sqlite", "sqlite")] };
+    let kinds: &[(&'static str, &str)] = if reachable {
+        &[("sqlite", "sqlite"), ("postgres", &postgres)]
+    } else {
+        &[("sqlite", "sqlite")]
+    };
     for (name, configured) in kinds {
         let (fresh, url) = Fresh::create(configured).await;
         let db = Database::connect(&url).await.unwrap();
@@ -52,10 +60,16 @@ where
 #[tokio::test]
 async fn records_an_upload_and_reads_its_plan() {
     on_each_database(|name, db| async move {
-        let created = Upload::create(&db, new_upload("k/1/manual.pdf")).await.unwrap();
+        let created = Upload::create(&db, new_upload("k/1/manual.pdf"))
+            .await
+            .unwrap();
         let found = Upload::find(&db, created.id).await.unwrap().unwrap();
         assert_eq!(found, created, "{name}");
-        assert_eq!((found.status, found.plan().part_count), (UploadStatus::Prepared, 3), "{name}");
+        assert_eq!(
+            (found.status, found.plan().part_count),
+            (UploadStatus::Prepared, 3),
+            "{name}"
+        );
         assert!(found.is_open());
     })
     .await;
@@ -64,8 +78,15 @@ async fn records_an_upload_and_reads_its_plan() {
 #[tokio::test]
 async fn keys_are_unique() {
     on_each_database(|name, db| async move {
-        Upload::create(&db, new_upload("k/dup/manual.pdf")).await.unwrap();
-        assert!(Upload::create(&db, new_upload("k/dup/manual.pdf")).await.is_err(), "{name}");
+        Upload::create(&db, new_upload("k/dup/manual.pdf"))
+            .await
+            .unwrap();
+        assert!(
+            Upload::create(&db, new_upload("k/dup/manual.pdf"))
+                .await
+                .is_err(),
+            "{name}"
+        );
     })
     .await;
 }
@@ -73,20 +94,53 @@ async fn keys_are_unique() {
 #[tokio::test]
 async fn only_one_of_two_racing_transitions_wins() {
     on_each_database(|name, db| async move {
-        let upload = Upload::create(&db, new_upload(&format!("k/{name}/race.pdf"))).await.unwrap();
-        let finalize = Upload::transition(&db, upload.id, &[UploadStatus::Prepared], UploadStatus::Finalized, Changes { finalized: true, etag: Some("abc".into()), ..Changes::default() });
-        let abort = Upload::transition(&db, upload.id, &[UploadStatus::Prepared], UploadStatus::Aborted, Changes::default());
+        let upload = Upload::create(&db, new_upload(&format!("k/{name}/race.pdf")))
+            .await
+            .unwrap();
+        let finalize = Upload::transition(
+            &db,
+            upload.id,
+            &[UploadStatus::Prepared],
+            UploadStatus::Finalized,
+            Changes {
+                finalized: true,
+                etag: Some("abc".into()),
+                ..Changes::default()
+            },
+        );
+        let abort = Upload::transition(
+            &db,
+            upload.id,
+            &[UploadStatus::Prepared],
+            UploadStatus::Aborted,
+            Changes::default(),
+        );
         let (finalized, aborted) = tokio::join!(finalize, abort);
         let (finalized, aborted) = (finalized.unwrap(), aborted.unwrap());
-        assert!(finalized.is_some() ^ aborted.is_some(), "{name}: exactly one wins");
+        assert!(
+            finalized.is_some() ^ aborted.is_some(),
+            "{name}: exactly one wins"
+        );
         let now = Upload::find(&db, upload.id).await.unwrap().unwrap();
         if let Some(winner) = finalized {
-            assert_eq!((now.status, now.etag.as_deref(), now.finalized_at.is_some()), (UploadStatus::Finalized, Some("abc"), true), "{name}");
+            assert_eq!(
+                (now.status, now.etag.as_deref(), now.finalized_at.is_some()),
+                (UploadStatus::Finalized, Some("abc"), true),
+                "{name}"
+            );
             assert_eq!(winner, now);
         } else {
             assert_eq!(now.status, UploadStatus::Aborted, "{name}");
         }
-        let late = Upload::transition(&db, upload.id, &[UploadStatus::Prepared], UploadStatus::Failed, Changes::default()).await.unwrap();
+        let late = Upload::transition(
+            &db,
+            upload.id,
+            &[UploadStatus::Prepared],
+            UploadStatus::Failed,
+            Changes::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(late, None, "{name}: a settled upload does not move");
     })
     .await;

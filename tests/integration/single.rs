@@ -2,10 +2,7 @@ use insta::assert_json_snapshot;
 
 use serde_json::json;
 
-use crate::support::{
-    request,
-    bytes, host::{PUBLIC_DOC}, post, prepare, put_part, sha256, stored,
-};
+use crate::support::{bytes, host::PUBLIC_DOC, post, prepare, put_part, request, sha256, stored};
 
 #[tokio::test]
 async fn can_upload_a_single_byte() {
@@ -44,13 +41,23 @@ async fn can_upload_a_single_byte() {
 async fn can_upload_a_few_mebibytes_in_one_put() {
     request(|server, ctx| async move {
         let content = bytes(3 << 20, 7);
-        let prepared = prepare(&server, PUBLIC_DOC, "manual.pdf", content.len(), "application/pdf").await;
+        let prepared = prepare(
+            &server,
+            PUBLIC_DOC,
+            "manual.pdf",
+            content.len(),
+            "application/pdf",
+        )
+        .await;
         assert_eq!(prepared["mode"], "single");
         let (status, _) = put_part(&prepared["parts"][0], &content).await;
         assert_eq!(status, 200);
-        let (status, finalized) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
+        let (status, finalized) =
+            post(&server, "finalize", &json!({"token": prepared["token"]})).await;
         assert_eq!(status, 200, "{finalized}");
-        let held = stored(&ctx, finalized["key"].as_str().unwrap()).await.expect("object stored");
+        let held = stored(&ctx, finalized["key"].as_str().unwrap())
+            .await
+            .expect("object stored");
         assert_eq!(sha256(&held), sha256(&content));
     })
     .await;
@@ -66,7 +73,10 @@ async fn the_store_refuses_a_body_of_another_length() {
         }
         assert_eq!(stored(&ctx, prepared["key"].as_str().unwrap()).await, None);
         let (status, body) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (409, Some("upload_incomplete")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (409, Some("upload_incomplete"))
+        );
     })
     .await;
 }

@@ -45,8 +45,20 @@ async fn abort(
                 error: Some("aborted by the client".into()),
                 ..Changes::default()
             };
-            let moved = Upload::transition(&ctx.db, upload.id, &ABORTABLE, UploadStatus::Aborted, changes).await?;
-            if moved.is_none() && Upload::find(&ctx.db, upload.id).await?.map(|now| now.status) == Some(UploadStatus::Attached) {
+            let moved = Upload::transition(
+                &ctx.db,
+                upload.id,
+                &ABORTABLE,
+                UploadStatus::Aborted,
+                changes,
+            )
+            .await?;
+            if moved.is_none()
+                && Upload::find(&ctx.db, upload.id)
+                    .await?
+                    .map(|now| now.status)
+                    == Some(UploadStatus::Attached)
+            {
                 return Err(attached());
             }
         }

@@ -5,11 +5,7 @@ use chrono::Utc;
 use loco_rs::app::AppContext;
 
 use super::error::ApiError;
-use crate::{
-    Joist,
-    models::Upload,
-    signing::Purpose,
-};
+use crate::{Joist, models::Upload, signing::Purpose};
 
 /// An upload the caller may act on.
 pub struct Opened {
@@ -30,7 +26,11 @@ pub async fn open(ctx: &AppContext, request: &Parts, token: &str) -> Result<Open
         .signer()
         .verify(Purpose::UploadToken, token, Utc::now().timestamp())?;
     let field = joist.fields().get(&claims.field).ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "unknown_field", "this upload's field no longer exists")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_field",
+            "this upload's field no longer exists",
+        )
     })?;
     let owner = field.authorizer().authorize(ctx, request, field).await?;
     if owner.id() != claims.owner.as_deref() {

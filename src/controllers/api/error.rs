@@ -92,7 +92,10 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::JsonDataError(error) => Self::invalid(
                 "invalid_request",
-                format!("the request does not have the expected fields: {}", error.body_text()),
+                format!(
+                    "the request does not have the expected fields: {}",
+                    error.body_text()
+                ),
             ),
             JsonRejection::BytesRejection(_) => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -107,7 +110,9 @@ impl From<JsonRejection> for ApiError {
 impl From<Denied> for ApiError {
     fn from(denied: Denied) -> Self {
         match denied {
-            Denied::Unauthenticated(message) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message),
+            Denied::Unauthenticated(message) => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+            }
             Denied::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
         }
     }
@@ -141,7 +146,9 @@ impl From<StoreError> for ApiError {
                     "the file store is not reachable right now; please retry shortly",
                 )
             }
-            StoreError::NotFound => Self::conflict("upload_gone", "the store no longer holds this upload"),
+            StoreError::NotFound => {
+                Self::conflict("upload_gone", "the store no longer holds this upload")
+            }
             StoreError::InvalidParts(cause) => Self::invalid(
                 "etag_mismatch",
                 "the store refused the uploaded parts; their ETags do not match",

@@ -101,18 +101,27 @@ async fn checked_parts(
         .filter(|part| plan.part_len(part.number) == Some(part.size))
         .map(|part| (part.number, part.etag))
         .collect();
-    let missing: Vec<u32> = (1..=plan.part_count).filter(|number| !stored.contains_key(number)).collect();
+    let missing: Vec<u32> = (1..=plan.part_count)
+        .filter(|number| !stored.contains_key(number))
+        .collect();
     if !missing.is_empty() {
         return Err(incomplete(&missing));
     }
     let client: Option<BTreeMap<u32, &str>> = match client {
         None => None,
         Some(parts) => {
-            let by_number: BTreeMap<u32, &str> = parts.iter().map(|part| (part.number, unquote(&part.etag))).collect();
-            if by_number.len() != parts.len() || !by_number.keys().copied().eq(1..=plan.part_count) {
+            let by_number: BTreeMap<u32, &str> = parts
+                .iter()
+                .map(|part| (part.number, unquote(&part.etag)))
+                .collect();
+            if by_number.len() != parts.len() || !by_number.keys().copied().eq(1..=plan.part_count)
+            {
                 return Err(ApiError::invalid(
                     "invalid_parts",
-                    format!("send each of the {} parts once, numbered from 1", plan.part_count),
+                    format!(
+                        "send each of the {} parts once, numbered from 1",
+                        plan.part_count
+                    ),
                 ));
             }
             Some(by_number)
@@ -120,7 +129,9 @@ async fn checked_parts(
     };
     let mut parts = Vec::with_capacity(stored.len());
     for (number, stored_etag) in stored {
-        let from_client = client.as_ref().and_then(|client| client.get(&number).copied());
+        let from_client = client
+            .as_ref()
+            .and_then(|client| client.get(&number).copied());
         let etag = match (stored_etag.as_deref().map(unquote), from_client) {
             (Some(stored), Some(sent)) if stored != sent => {
                 return Err(ApiError::invalid(
@@ -146,15 +157,28 @@ async fn checked_parts(
 async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<FinalizeResponse, ApiError> {
     let upload = Upload::find(&ctx.db, id).await?;
     match upload {
-        Some(upload) if matches!(upload.status, UploadStatus::Finalized | UploadStatus::Attached) => Ok(respond(joist, &upload)),
+        Some(upload)
+            if matches!(
+                upload.status,
+                UploadStatus::Finalized | UploadStatus::Attached
+            ) =>
+        {
+            Ok(respond(joist, &upload))
+        }
         Some(upload) => Err(closed(upload.status)),
-        None => Err(ApiError::conflict("upload_gone", "the upload no longer exists")),
+        None => Err(ApiError::conflict(
+            "upload_gone",
+            "the upload no longer exists",
+        )),
     }
 }
 
 fn closed(status: UploadStatus) -> ApiError {
-    ApiError::conflict("upload_closed", "this upload was aborted or failed; start a new one")
-        .with_details(json!({ "status": status }))
+    ApiError::conflict(
+        "upload_closed",
+        "this upload was aborted or failed; start a new one",
+    )
+    .with_details(json!({ "status": status }))
 }
 
 async fn finalize(
@@ -164,14 +188,19 @@ async fn finalize(
 ) -> Result<Json<FinalizeResponse>, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
     match upload.status {
-        UploadStatus::Finalized | UploadStatus::Attached => return Ok(Json(respond(&joist, &upload))),
+        UploadStatus::Finalized | UploadStatus::Attached => {
+            return Ok(Json(respond(&joist, &upload)));
+        }
         UploadStatus::Prepared | UploadStatus::Uploading => {}
         status => return Err(closed(status)),
     }
     let store = joist.store();
     if let (UploadMode::Multipart, Some(s3_upload_id)) = (upload.mode, &upload.s3_upload_id) {
-        let parts = match checked_parts(&joist, &upload, s3_upload_id, body.parts.as_deref()).await {
-            Err(error) if error.code == "upload_gone" => return settled(&ctx, &joist, upload.id).await.map(Json),
+        let parts = match checked_parts(&joist, &upload, s3_upload_id, body.parts.as_deref()).await
+        {
+            Err(error) if error.code == "upload_gone" => {
+                return settled(&ctx, &joist, upload.id).await.map(Json);
+            }
             other => other?,
         };
         match store.complete(&upload.key, s3_upload_id, &parts).await {
@@ -186,13 +215,19 @@ async fn finalize(
     let declared = u64::try_from(upload.size).unwrap_or_default();
     if object.size != declared {
         let changes = Changes {
-            error: Some(format!("the store holds {} bytes, {declared} were declared", object.size)),
+            error: Some(format!(
+                "the store holds {} bytes, {declared} were declared",
+                object.size
+            )),
             ..Changes::default()
         };
         Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Failed, changes).await?;
         store.delete(&upload.key).await?;
-        return Err(ApiError::invalid("size_mismatch", "the stored file's size differs from the declared size")
-            .with_details(json!({ "declared": declared, "stored": object.size })));
+        return Err(ApiError::invalid(
+            "size_mismatch",
+            "the stored file's size differs from the declared size",
+        )
+        .with_details(json!({ "declared": declared, "stored": object.size })));
     }
     let changes = Changes {
         etag: object.etag.map(|etag| unquote(&etag).to_string()),

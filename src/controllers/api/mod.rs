@@ -13,11 +13,11 @@ mod status;
 pub use error::ApiError;
 pub use finalize::{FinalizeRequest, FinalizeResponse};
 pub use json::ApiJson;
+use loco_rs::{app::AppContext, controller::Routes};
 pub use part_urls::PartUrl;
 pub use parts::{PartsRequest, PartsResponse};
 pub use prepare::{PrepareRequest, PrepareResponse};
 pub use status::{PartDone, StatusResponse};
-use loco_rs::{app::AppContext, controller::Routes};
 
 use crate::config::JoistConfig;
 

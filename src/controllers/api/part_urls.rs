@@ -1,9 +1,6 @@
 //! Presigned part URLs as the API hands them out.
 
-use std::{
-    collections::BTreeMap,
-    time::SystemTime,
-};
+use std::{collections::BTreeMap, time::SystemTime};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use serde::Serialize;
@@ -36,7 +33,9 @@ pub struct PartUrl {
 /// 422 `invalid_checksum` naming the part.
 pub fn check_checksums(checksums: &BTreeMap<u32, String>) -> Result<(), ApiError> {
     for (number, checksum) in checksums {
-        let valid = STANDARD.decode(checksum).is_ok_and(|digest| digest.len() == 32);
+        let valid = STANDARD
+            .decode(checksum)
+            .is_ok_and(|digest| digest.len() == 32);
         if !valid {
             return Err(ApiError::invalid(
                 "invalid_checksum",
@@ -77,8 +76,10 @@ pub fn sign(
             if let Some(checksum) = checksums.get(&number) {
                 headers.insert("x-amz-checksum-sha256", checksum.clone());
             }
-            let mut signed_headers: Vec<(&'static str, String)> =
-                headers.iter().map(|(name, value)| (*name, value.clone())).collect();
+            let mut signed_headers: Vec<(&'static str, String)> = headers
+                .iter()
+                .map(|(name, value)| (*name, value.clone()))
+                .collect();
             signed_headers.push(("content-length", size.to_string()));
             let request = PresignRequest {
                 method: "PUT",

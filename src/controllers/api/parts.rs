@@ -41,8 +41,10 @@ async fn parts(
 ) -> Result<Json<PartsResponse>, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
     if !upload.is_open() {
-        return Err(ApiError::conflict("upload_closed", "this upload takes no more parts")
-            .with_details(json!({ "status": upload.status })));
+        return Err(
+            ApiError::conflict("upload_closed", "this upload takes no more parts")
+                .with_details(json!({ "status": upload.status })),
+        );
     }
     let window = joist.config().part_url_window;
     let mut numbers = body.numbers;
@@ -56,14 +58,24 @@ async fn parts(
         .with_details(json!({ "max": window })));
     }
     let plan = upload.plan();
-    if let Some(bad) = numbers.iter().find(|&&number| plan.part_len(number).is_none()) {
+    if let Some(bad) = numbers
+        .iter()
+        .find(|&&number| plan.part_len(number).is_none())
+    {
         return Err(ApiError::invalid(
             "invalid_part_numbers",
-            format!("part {bad} is outside this upload's {} parts", plan.part_count),
+            format!(
+                "part {bad} is outside this upload's {} parts",
+                plan.part_count
+            ),
         )
         .with_details(json!({ "part": bad, "part_count": plan.part_count })));
     }
-    if let Some(stray) = body.checksums.keys().find(|number| !numbers.contains(number)) {
+    if let Some(stray) = body
+        .checksums
+        .keys()
+        .find(|number| !numbers.contains(number))
+    {
         return Err(ApiError::invalid(
             "invalid_checksum",
             format!("a checksum was sent for part {stray}, which was not asked for"),
@@ -71,9 +83,22 @@ async fn parts(
     }
     part_urls::check_checksums(&body.checksums)?;
     if upload.status == UploadStatus::Prepared {
-        Upload::transition(&ctx.db, upload.id, &[UploadStatus::Prepared], UploadStatus::Uploading, Changes::default()).await?;
+        Upload::transition(
+            &ctx.db,
+            upload.id,
+            &[UploadStatus::Prepared],
+            UploadStatus::Uploading,
+            Changes::default(),
+        )
+        .await?;
     }
-    let parts = part_urls::sign(&joist, &upload, &numbers, &body.checksums, SystemTime::now());
+    let parts = part_urls::sign(
+        &joist,
+        &upload,
+        &numbers,
+        &body.checksums,
+        SystemTime::now(),
+    );
     Ok(Json(PartsResponse { parts }))
 }
 

@@ -66,10 +66,15 @@ fn check_size(size: i64, field: &Field, config: &JoistConfig) -> Result<u64, Api
     let size = u64::try_from(size)
         .ok()
         .filter(|size| *size > 0)
-        .ok_or_else(|| ApiError::invalid("invalid_size", "the size must be a whole number of bytes, at least 1"))?;
-    let limit = field
-        .size_limit()
-        .map_or(config.max_object_size, |limit| limit.min(config.max_object_size));
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_size",
+                "the size must be a whole number of bytes, at least 1",
+            )
+        })?;
+    let limit = field.size_limit().map_or(config.max_object_size, |limit| {
+        limit.min(config.max_object_size)
+    });
     if size > limit {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -89,7 +94,14 @@ async fn prepare(
     let joist = Joist::from_context(&ctx)?;
     let config = joist.config();
     let field = joist.fields().get(&body.field).ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "unknown_field", format!("there is no upload field `{}`", body.field.chars().take(100).collect::<String>()))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_field",
+            format!(
+                "there is no upload field `{}`",
+                body.field.chars().take(100).collect::<String>()
+            ),
+        )
     })?;
     let owner = field.authorizer().authorize(&ctx, &request, field).await?;
     let filename = display_name(&body.filename)?;
@@ -103,12 +115,22 @@ async fn prepare(
         )
         .with_details(json!({ "accepted": field.accepted_types() })));
     }
-    let plan = UploadPlan::new(size, config.multipart_threshold, config.part_size).map_err(|error| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", error.to_string())
-    })?;
+    let plan =
+        UploadPlan::new(size, config.multipart_threshold, config.part_size).map_err(|error| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                error.to_string(),
+            )
+        })?;
 
     let id = Uuid::new_v4();
-    let key = format!("{}{}/{id}/{}", config.upload_prefix, field.key_segment(), key_safe(&filename));
+    let key = format!(
+        "{}{}/{id}/{}",
+        config.upload_prefix,
+        field.key_segment(),
+        key_safe(&filename)
+    );
     let s3_upload_id = match plan.mode {
         UploadMode::Multipart => Some(joist.store().create_multipart(&key, &content_type).await?),
         UploadMode::Single => None,
@@ -140,7 +162,8 @@ async fn prepare(
         field: upload.field.clone(),
         key: key.clone(),
         owner: upload.owner.clone(),
-        expires_at: now_utc.timestamp() + i64::try_from(config.token_lifetime).unwrap_or(i64::MAX / 2),
+        expires_at: now_utc.timestamp()
+            + i64::try_from(config.token_lifetime).unwrap_or(i64::MAX / 2),
     };
     let first_window: Vec<u32> = (1..=plan.part_count.min(config.part_url_window)).collect();
     let parts = part_urls::sign(&joist, &upload, &first_window, &BTreeMap::new(), now);

@@ -52,18 +52,20 @@ pub async fn parts_done(joist: &Joist, upload: &Upload) -> Result<Vec<PartDone>,
     let plan = upload.plan();
     let store = joist.store();
     let stored = match (upload.mode, &upload.s3_upload_id) {
-        (UploadMode::Multipart, Some(s3_upload_id)) => match store.list_parts(&upload.key, s3_upload_id).await {
-            Ok(parts) => parts
-                .into_iter()
-                .map(|part| PartDone {
-                    number: part.number,
-                    etag: part.etag,
-                    size: part.size,
-                })
-                .collect(),
-            Err(StoreError::NotFound) => Vec::new(),
-            Err(error) => return Err(error),
-        },
+        (UploadMode::Multipart, Some(s3_upload_id)) => {
+            match store.list_parts(&upload.key, s3_upload_id).await {
+                Ok(parts) => parts
+                    .into_iter()
+                    .map(|part| PartDone {
+                        number: part.number,
+                        etag: part.etag,
+                        size: part.size,
+                    })
+                    .collect(),
+                Err(StoreError::NotFound) => Vec::new(),
+                Err(error) => return Err(error),
+            }
+        }
         _ => store
             .head(&upload.key)
             .await?
@@ -90,7 +92,14 @@ async fn status(
     let parts_done = parts_done(&joist, &upload).await?;
     let mut status = upload.status;
     if status == UploadStatus::Prepared && !parts_done.is_empty() {
-        Upload::transition(&ctx.db, upload.id, &[UploadStatus::Prepared], UploadStatus::Uploading, Changes::default()).await?;
+        Upload::transition(
+            &ctx.db,
+            upload.id,
+            &[UploadStatus::Prepared],
+            UploadStatus::Uploading,
+            Changes::default(),
+        )
+        .await?;
         status = UploadStatus::Uploading;
     }
     Ok(Json(StatusResponse {

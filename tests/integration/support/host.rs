@@ -24,15 +24,20 @@ pub const ARCHIVE: &str = "test.archive";
 /// The dummy host's fields.
 pub fn fields() -> Fields {
     Fields::new()
-        .with(
-            Field::new(PUBLIC_DOC)
-                .public()
-                .max_size(64 << 20)
-                .accept(["application/pdf", "text/plain", "application/octet-stream"]),
-        )
+        .with(Field::new(PUBLIC_DOC).public().max_size(64 << 20).accept([
+            "application/pdf",
+            "text/plain",
+            "application/octet-stream",
+        ]))
         .with(Field::new(PRIVATE_DOC).max_size(64 << 20))
         .with(Field::new(ARCHIVE).public())
-        .with(Field::new(PHOTO).public().max_size(1 << 20).accept(["image/*"]).key_prefix("photos"))
+        .with(
+            Field::new(PHOTO)
+                .public()
+                .max_size(1 << 20)
+                .accept(["image/*"])
+                .key_prefix("photos"),
+        )
 }
 
 pub struct Migrator;
@@ -51,7 +56,11 @@ impl Hooks for App {
         "joist-test-host"
     }
 
-    async fn boot(mode: StartMode, environment: &Environment, config: Config) -> Result<BootResult> {
+    async fn boot(
+        mode: StartMode,
+        environment: &Environment,
+        config: Config,
+    ) -> Result<BootResult> {
         create_app::<Self, Migrator>(mode, environment, config).await
     }
 

@@ -20,7 +20,12 @@ pub async fn post(server: &TestServer, call: &str, body: &Value) -> (u16, Value)
 }
 
 /// Like [`post`], with a bearer token.
-pub async fn post_as(server: &TestServer, call: &str, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+pub async fn post_as(
+    server: &TestServer,
+    call: &str,
+    body: &Value,
+    bearer: Option<&str>,
+) -> (u16, Value) {
     let mut request = server.post(&format!("{API}/{call}")).json(body);
     if let Some(token) = bearer {
         request = request.authorization_bearer(token);
@@ -28,7 +33,11 @@ pub async fn post_as(server: &TestServer, call: &str, body: &Value, bearer: Opti
     let response = request.await;
     let status = response.status_code().as_u16();
     let text = response.text();
-    let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
     (status, json)
 }
 
@@ -41,8 +50,19 @@ pub fn jwt_for(ctx: &AppContext, pid: &str) -> String {
 }
 
 /// Prepares an upload and answers the response body (asserting 201).
-pub async fn prepare(server: &TestServer, field: &str, filename: &str, size: usize, content_type: &str) -> Value {
-    let (status, body) = post(server, "prepare", &json!({"field": field, "filename": filename, "size": size, "content_type": content_type})).await;
+pub async fn prepare(
+    server: &TestServer,
+    field: &str,
+    filename: &str,
+    size: usize,
+    content_type: &str,
+) -> Value {
+    let (status, body) = post(
+        server,
+        "prepare",
+        &json!({"field": field, "filename": filename, "size": size, "content_type": content_type}),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     body
 }
@@ -50,52 +70,84 @@ pub async fn prepare(server: &TestServer, field: &str, filename: &str, size: usi
 /// PUTs `bytes` to a part URL from the API with the headers it names; returns status and ETag.
 pub async fn put_part(part: &Value, bytes: &[u8]) -> (u16, Option<String>) {
     let client = reqwest::Client::new();
-    let mut request = client.put(part["url"].as_str().expect("url")).body(bytes.to_vec());
+    let mut request = client
+        .put(part["url"].as_str().expect("url"))
+        .body(bytes.to_vec());
     if let Some(headers) = part["headers"].as_object() {
         for (name, value) in headers {
             request = request.header(name, value.as_str().expect("header value"));
         }
     }
     let response = request.send().await.expect("the store answers");
-    let etag = response.headers().get("etag").map(|etag| etag.to_str().unwrap().to_string());
+    let etag = response
+        .headers()
+        .get("etag")
+        .map(|etag| etag.to_str().unwrap().to_string());
     (response.status().as_u16(), etag)
 }
 
 /// Deterministic test bytes.
 pub fn bytes(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| u8::try_from((i * 31 + usize::from(seed)) % 251).unwrap()).collect()
+    (0..len)
+        .map(|i| u8::try_from((i * 31 + usize::from(seed)) % 251).unwrap())
+        .collect()
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    joist_hex(&Sha256::digest(bytes))
-}
-
-fn joist_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// The object's bytes as the store holds them, `None` when absent.
 pub async fn stored(ctx: &AppContext, key: &str) -> Option<Vec<u8>> {
     let joist = Joist::from_context(ctx).expect("joist is set up");
     let store = joist.store();
-    let object = store.client().get_object().bucket(store.bucket()).key(key).send().await.ok()?;
-    Some(object.body.collect().await.expect("body").into_bytes().to_vec())
+    let object = store
+        .client()
+        .get_object()
+        .bucket(store.bucket())
+        .key(key)
+        .send()
+        .await
+        .ok()?;
+    Some(
+        object
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .to_vec(),
+    )
 }
 
 /// How many upload records exist.
 pub async fn upload_count(ctx: &AppContext) -> u64 {
-    joist::models::_entities::joist_uploads::Entity::find().count(&ctx.db).await.expect("count")
+    joist::models::_entities::joist_uploads::Entity::find()
+        .count(&ctx.db)
+        .await
+        .expect("count")
 }
 
 /// Uploads a whole file through the API (prepare, PUT every part, finalize) and returns the
 /// finalize response.
-pub async fn upload(server: &TestServer, field: &str, filename: &str, content: &[u8], content_type: &str) -> Value {
+pub async fn upload(
+    server: &TestServer,
+    field: &str,
+    filename: &str,
+    content: &[u8],
+    content_type: &str,
+) -> Value {
     let prepared = prepare(server, field, filename, content.len(), content_type).await;
     let token = prepared["token"].as_str().unwrap().to_string();
     let part_count = prepared["part_count"].as_u64().unwrap();
     let part_size = usize::try_from(prepared["part_size"].as_u64().unwrap()).unwrap();
     for number in 1..=part_count {
-        let (_, body) = post(server, "parts", &json!({"token": token, "numbers": [number]})).await;
+        let (_, body) = post(
+            server,
+            "parts",
+            &json!({"token": token, "numbers": [number]}),
+        )
+        .await;
         let part = &body["parts"][0];
         let start = usize::try_from(number - 1).unwrap() * part_size;
         let end = (start + part_size).min(content.len());

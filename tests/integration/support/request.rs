@@ -4,7 +4,11 @@
 use std::{future::Future, net::SocketAddr};
 
 use axum_test::TestServer;
-use loco_rs::{app::{AppContext, Hooks}, boot::StartMode, environment::Environment};
+use loco_rs::{
+    app::{AppContext, Hooks},
+    boot::StartMode,
+    environment::Environment,
+};
 use sea_orm::{ConnectionTrait, Database};
 use uuid::Uuid;
 
@@ -21,12 +25,25 @@ impl Fresh {
     pub async fn create(configured: &str) -> (Self, String) {
         let name = format!("joist_test_{}", Uuid::new_v4().simple());
         if configured.starts_with("postgres") {
-            let (base, _) = configured.rsplit_once('/').expect("a database name in DATABASE_URL");
+            let (base, _) = configured
+                .rsplit_once('/')
+                .expect("a database name in DATABASE_URL");
             let admin_url = format!("{base}/postgres");
-            let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("PostgreSQL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
             admin.close().await.ok();
-            (Self::Postgres { admin_url, name: name.clone() }, format!("{base}/{name}"))
+            (
+                Self::Postgres {
+                    admin_url,
+                    name: name.clone(),
+                },
+                format!("{base}/{name}"),
+            )
         } else {
             let path = std::env::temp_dir().join(format!("{name}.sqlite"));
             let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -41,7 +58,9 @@ impl Fresh {
                 let _ = std::fs::remove_file(path);
             }
             Self::Postgres { admin_url, name } => {
-                let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("PostgreSQL reachable");
                 admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .await
@@ -57,12 +76,17 @@ where
     F: FnOnce(TestServer, AppContext) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let mut config = App::load_config(&Environment::Test).await.expect("config/test.yaml loads");
+    let mut config = App::load_config(&Environment::Test)
+        .await
+        .expect("config/test.yaml loads");
     let (database, url) = Fresh::create(&config.database.uri).await;
     config.database.uri = url;
-    let boot = App::boot(StartMode::ServerOnly, &Environment::Test, config).await.expect("the host boots");
+    let boot = App::boot(StartMode::ServerOnly, &Environment::Test, config)
+        .await
+        .expect("the host boots");
     let router = boot.router.clone().expect("a router");
-    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>()).expect("a test server");
+    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>())
+        .expect("a test server");
     let ctx = boot.app_context.clone();
     test(server, ctx.clone()).await;
     ctx.db.close_by_ref().await.ok();

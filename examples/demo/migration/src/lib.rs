@@ -9,7 +9,8 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        let mut migrations: Vec<Box<dyn MigrationTrait>> = vec![Box::new(m20261125_000001_cars::Migration)];
+        let mut migrations: Vec<Box<dyn MigrationTrait>> =
+            vec![Box::new(m20261125_000001_cars::Migration)];
         migrations.extend(joist_migration::migrations());
         migrations
     }

@@ -1,6 +1,9 @@
 //! Creates `cars`.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{pk_auto, string, text_null, timestamp_with_time_zone},
+};
 
 /// Creates `cars`.
 #[derive(DeriveMigrationName)]
@@ -37,6 +40,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Cars::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Cars::Table).to_owned())
+            .await
     }
 }

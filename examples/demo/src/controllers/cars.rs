@@ -7,7 +7,10 @@ use axum::{
     http::{StatusCode, request::Parts},
 };
 use chrono::Utc;
-use joist::{Joist, controllers::api::{ApiError, ApiJson}};
+use joist::{
+    Joist,
+    controllers::api::{ApiError, ApiJson},
+};
 use loco_rs::{app::AppContext, controller::Routes};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -31,10 +34,12 @@ pub struct CarChanges {
     #[serde(default)]
     pub name: Option<String>,
     /// A new manual's field value, or `null` to remove it.
+    #[allow(clippy::option_option)] // absent, null or a value: the three cases of a JSON patch
     #[serde(default, deserialize_with = "present")]
     pub owners_manual: Option<Option<String>>,
 }
 
+#[allow(clippy::option_option)]
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(deserializer).map(Some)
 }
@@ -76,12 +81,20 @@ fn view(joist: &Joist, car: cars::Model) -> CarView {
 fn checked_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("invalid_name", "a car needs a name of 1 to 200 characters"));
+        return Err(ApiError::invalid(
+            "invalid_name",
+            "a car needs a name of 1 to 200 characters",
+        ));
     }
     Ok(name.to_string())
 }
 
-async fn manual(ctx: &AppContext, request: &Parts, joist: &Joist, value: &str) -> Result<joist::S3File, ApiError> {
+async fn manual(
+    ctx: &AppContext,
+    request: &Parts,
+    joist: &Joist,
+    value: &str,
+) -> Result<joist::S3File, ApiError> {
     let owner = joist.owner(ctx, request, OWNERS_MANUAL).await?;
     Ok(joist.attach(&ctx.db, OWNERS_MANUAL, value, &owner).await?)
 }
@@ -99,7 +112,9 @@ async fn list(State(ctx): State<AppContext>) -> Result<Json<Vec<CarView>>, ApiEr
         .order_by_asc(cars::Column::Id)
         .all(&ctx.db)
         .await?;
-    Ok(Json(cars.into_iter().map(|car| view(&joist, car)).collect()))
+    Ok(Json(
+        cars.into_iter().map(|car| view(&joist, car)).collect(),
+    ))
 }
 
 async fn create(
@@ -126,7 +141,10 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view(&joist, car))))
 }
 
-async fn show(State(ctx): State<AppContext>, Path(id): Path<i32>) -> Result<Json<CarView>, ApiError> {
+async fn show(
+    State(ctx): State<AppContext>,
+    Path(id): Path<i32>,
+) -> Result<Json<CarView>, ApiError> {
     let joist = Joist::from_context(&ctx)?;
     Ok(Json(view(&joist, find(&ctx, id).await?)))
 }
@@ -143,7 +161,9 @@ async fn update(
         car.name = Set(checked_name(&name)?);
     }
     match changes.owners_manual {
-        Some(Some(value)) => car.owners_manual = Set(Some(manual(&ctx, &request, &joist, &value).await?)),
+        Some(Some(value)) => {
+            car.owners_manual = Set(Some(manual(&ctx, &request, &joist, &value).await?))
+        }
         Some(None) => car.owners_manual = Set(None),
         None => {}
     }

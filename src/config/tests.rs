@@ -1,0 +1,129 @@
+use serde_json::{Value, json};
+
+use super::JoistConfig;
+
+type Change = Box<dyn FnOnce(&mut serde_json::Map<String, Value>)>;
+
+fn minimal() -> Value {
+    json!({"bucket": "uploads", "secrets": ["0123456789abcdef0123456789abcdef"]})
+}
+
+fn error_of(mut block: Value, change: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+    change(block.as_object_mut().unwrap());
+    match serde_json::from_value::<JoistConfig>(block) {
+        Ok(config) => config
+            .validate()
+            .expect_err("should be refused")
+            .to_string(),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn defaults_fill_every_optional_key() {
+    let config: JoistConfig = serde_json::from_value(minimal()).unwrap();
+    config.validate().unwrap();
+    assert_eq!(config.api_base_url, "/api/joist");
+    assert_eq!(
+        (config.multipart_threshold, config.part_size),
+        (64 << 20, 16 << 20)
+    );
+    assert_eq!(config.max_object_size, 5 << 40);
+    assert_eq!(
+        (
+            config.part_url_window,
+            config.url_lifetime,
+            config.token_lifetime
+        ),
+        (16, 3600, 86_400)
+    );
+    assert!(!config.dev_endpoint.enabled && !config.path_style);
+}
+
+#[test]
+fn sizes_take_units() {
+    let mut block = minimal();
+    block["part_size"] = json!("8 MiB");
+    block["multipart_threshold"] = json!(16_777_216);
+    let config: JoistConfig = serde_json::from_value(block).unwrap();
+    assert_eq!(
+        (config.part_size, config.multipart_threshold),
+        (8 << 20, 16 << 20)
+    );
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases: [(&str, Change); 9] = [
+        (
+            "initializers.joist.bucket",
+            Box::new(|block| {
+                block.remove("bucket");
+            }),
+        ),
+        (
+            "initializers.joist.secrets",
+            Box::new(|block| {
+                block.insert("secrets".into(), json!([]));
+            }),
+        ),
+        (
+            "initializers.joist.secrets[1]",
+            Box::new(|block| {
+                block.insert(
+                    "secrets".into(),
+                    json!(["0123456789abcdef0123456789abcdef", "short"]),
+                );
+            }),
+        ),
+        (
+            "initializers.joist.part_size",
+            Box::new(|block| {
+                block.insert("part_size".into(), json!("4 MiB"));
+            }),
+        ),
+        (
+            "initializers.joist.endpoint",
+            Box::new(|block| {
+                block.insert("endpoint".into(), json!("ftp://store"));
+            }),
+        ),
+        (
+            "initializers.joist.api_base_url",
+            Box::new(|block| {
+                block.insert("api_base_url".into(), json!("api/joist/"));
+            }),
+        ),
+        (
+            "initializers.joist.url_lifetime",
+            Box::new(|block| {
+                block.insert("url_lifetime".into(), json!(604_801));
+            }),
+        ),
+        (
+            "initializers.joist.dev_endpoint.enabled",
+            Box::new(|block| {
+                block.insert("endpoint".into(), json!("http://127.0.0.1:9000"));
+                block.insert("dev_endpoint".into(), json!({"enabled": true}));
+            }),
+        ),
+        (
+            "initializers.joist.upload_prefix",
+            Box::new(|block| {
+                block.insert("upload_prefix".into(), json!("../up"));
+            }),
+        ),
+    ];
+    for (key, change) in cases {
+        let error = error_of(minimal(), change);
+        assert!(error.starts_with(&format!("{key}:")), "{key}: {error}");
+    }
+}
+
+#[test]
+fn a_misspelt_key_is_refused() {
+    let error = error_of(minimal(), |block| {
+        block.insert("buckett".into(), json!("x"));
+    });
+    assert!(error.contains("unknown field `buckett`"), "{error}");
+}
