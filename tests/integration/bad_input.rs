@@ -34,6 +34,82 @@ fn prepare_body(field: &str, filename: &str, size: &Value, content_type: &str) -
     json!({"field": field, "filename": filename, "size": size, "content_type": content_type})
 }
 
+fn bad_prepare_bodies() -> Vec<(&'static str, Value)> {
+    vec![
+        ("missing fields", json!({"field": PUBLIC_DOC})),
+        (
+            "size is text",
+            prepare_body(PUBLIC_DOC, "a.pdf", &json!("12"), "application/pdf"),
+        ),
+        (
+            "size is fractional",
+            prepare_body(PUBLIC_DOC, "a.pdf", &json!(1.5), "application/pdf"),
+        ),
+        (
+            "unknown field",
+            prepare_body("car.nope", "a.pdf", &json!(1), "application/pdf"),
+        ),
+        (
+            "size zero",
+            prepare_body(PUBLIC_DOC, "a.pdf", &json!(0), "application/pdf"),
+        ),
+        (
+            "size negative",
+            prepare_body(PUBLIC_DOC, "a.pdf", &json!(-5), "application/pdf"),
+        ),
+        (
+            "size over the field limit",
+            prepare_body(PHOTO, "a.png", &json!((1 << 20) + 1), "image/png"),
+        ),
+        (
+            "size over 5 TiB",
+            prepare_body(
+                ARCHIVE,
+                "a.bin",
+                &json!((5_u64 << 40) + 1),
+                "application/octet-stream",
+            ),
+        ),
+        (
+            "size beyond i64",
+            prepare_body(
+                ARCHIVE,
+                "a.bin",
+                &json!(u64::MAX),
+                "application/octet-stream",
+            ),
+        ),
+        (
+            "disallowed type",
+            prepare_body(PHOTO, "a.pdf", &json!(10), "application/pdf"),
+        ),
+        (
+            "lying type family",
+            prepare_body(PHOTO, "a.png", &json!(10), "imagex/png"),
+        ),
+        (
+            "not a content type",
+            prepare_body(PUBLIC_DOC, "a.pdf", &json!(10), "pdf"),
+        ),
+        (
+            "content type with parameters",
+            prepare_body(PUBLIC_DOC, "a.txt", &json!(10), "text/plain; charset=utf-8"),
+        ),
+        (
+            "filename is a path",
+            prepare_body(PUBLIC_DOC, "../../", &json!(10), "text/plain"),
+        ),
+        (
+            "filename of control characters",
+            prepare_body(PUBLIC_DOC, "\u{0}\u{7}\n", &json!(10), "text/plain"),
+        ),
+        (
+            "anonymous on a private field",
+            prepare_body(PRIVATE_DOC, "a.txt", &json!(10), "text/plain"),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn bad_prepare_requests_get_json_errors_and_record_nothing() {
     request(|server, ctx| async move {
@@ -56,80 +132,7 @@ async fn bad_prepare_requests_get_json_errors_and_record_nothing() {
             let (status, body) = raw(&server, call, content_type, body).await;
             answers.push(json!({"case": case, "status": status, "body": body}));
         }
-        let cases = [
-            ("missing fields", json!({"field": PUBLIC_DOC})),
-            (
-                "size is text",
-                prepare_body(PUBLIC_DOC, "a.pdf", &json!("12"), "application/pdf"),
-            ),
-            (
-                "size is fractional",
-                prepare_body(PUBLIC_DOC, "a.pdf", &json!(1.5), "application/pdf"),
-            ),
-            (
-                "unknown field",
-                prepare_body("car.nope", "a.pdf", &json!(1), "application/pdf"),
-            ),
-            (
-                "size zero",
-                prepare_body(PUBLIC_DOC, "a.pdf", &json!(0), "application/pdf"),
-            ),
-            (
-                "size negative",
-                prepare_body(PUBLIC_DOC, "a.pdf", &json!(-5), "application/pdf"),
-            ),
-            (
-                "size over the field limit",
-                prepare_body(PHOTO, "a.png", &json!((1 << 20) + 1), "image/png"),
-            ),
-            (
-                "size over 5 TiB",
-                prepare_body(
-                    ARCHIVE,
-                    "a.bin",
-                    &json!((5_u64 << 40) + 1),
-                    "application/octet-stream",
-                ),
-            ),
-            (
-                "size beyond i64",
-                prepare_body(
-                    ARCHIVE,
-                    "a.bin",
-                    &json!(u64::MAX),
-                    "application/octet-stream",
-                ),
-            ),
-            (
-                "disallowed type",
-                prepare_body(PHOTO, "a.pdf", &json!(10), "application/pdf"),
-            ),
-            (
-                "lying type family",
-                prepare_body(PHOTO, "a.png", &json!(10), "imagex/png"),
-            ),
-            (
-                "not a content type",
-                prepare_body(PUBLIC_DOC, "a.pdf", &json!(10), "pdf"),
-            ),
-            (
-                "content type with parameters",
-                prepare_body(PUBLIC_DOC, "a.txt", &json!(10), "text/plain; charset=utf-8"),
-            ),
-            (
-                "filename is a path",
-                prepare_body(PUBLIC_DOC, "../../", &json!(10), "text/plain"),
-            ),
-            (
-                "filename of control characters",
-                prepare_body(PUBLIC_DOC, "\u{0}\u{7}\n", &json!(10), "text/plain"),
-            ),
-            (
-                "anonymous on a private field",
-                prepare_body(PRIVATE_DOC, "a.txt", &json!(10), "text/plain"),
-            ),
-        ];
-        for (case, body) in cases {
+        for (case, body) in bad_prepare_bodies() {
             let (status, body) = post(&server, "prepare", &body).await;
             answers.push(json!({"case": case, "status": status, "body": body}));
         }

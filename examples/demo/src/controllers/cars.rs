@@ -160,12 +160,12 @@ async fn update(
     if let Some(name) = changes.name {
         car.name = Set(checked_name(&name)?);
     }
-    match changes.owners_manual {
-        Some(Some(value)) => {
-            car.owners_manual = Set(Some(manual(&ctx, &request, &joist, &value).await?))
-        }
-        Some(None) => car.owners_manual = Set(None),
-        None => {}
+    if let Some(change) = changes.owners_manual {
+        let file = match change {
+            Some(value) => Some(manual(&ctx, &request, &joist, &value).await?),
+            None => None,
+        };
+        car.owners_manual = Set(file);
     }
     car.updated_at = Set(Utc::now().fixed_offset());
     Ok(Json(view(&joist, car.update(&ctx.db).await?)))
