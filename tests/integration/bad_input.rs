@@ -231,3 +231,47 @@ async fn bad_tokens_and_foreign_uploads_are_refused_and_change_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn other_methods_and_oversized_bodies_get_json_errors() {
+    request(|server, ctx| async move {
+        let response = server.get(&format!("{API}/prepare")).await;
+        assert_eq!(response.status_code().as_u16(), 405);
+        assert_eq!(
+            response.json::<Value>()["error"]["code"],
+            "method_not_allowed"
+        );
+
+        let huge_name = "a".repeat(3 << 20);
+        let (status, body) = post(
+            &server,
+            "prepare",
+            &prepare_body(PUBLIC_DOC, &huge_name, &json!(1), "text/plain"),
+        )
+        .await;
+        assert!((400..500).contains(&status), "{status} {body}");
+        assert!(body["error"]["code"].is_string(), "{body}");
+        assert_eq!(upload_count(&ctx).await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_single_upload_with_a_wrong_etag_is_refused() {
+    request(|server, _ctx| async move {
+        let prepared = prepare(&server, PUBLIC_DOC, "e.txt", 3, "text/plain").await;
+        let (status, _) = crate::support::put_part(&prepared["parts"][0], b"abc").await;
+        assert_eq!(status, 200);
+        let wrong =
+            json!({"token": prepared["token"], "parts": [{"number": 1, "etag": "\"0123\""}]});
+        let (status, body) = post(&server, "finalize", &wrong).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("etag_mismatch")),
+            "{body}"
+        );
+        let (status, _) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
+        assert_eq!(status, 200);
+    })
+    .await;
+}

@@ -153,6 +153,14 @@ async fn checked_parts(
     Ok(parts)
 }
 
+/// The ETag a client sent for the one part of a single upload.
+fn single_etag(parts: Option<&[ClientPart]>) -> Option<&str> {
+    parts?
+        .iter()
+        .find(|part| part.number == 1)
+        .map(|part| part.etag.as_str())
+}
+
 /// The record after another call finished it first, or the conflict.
 async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<FinalizeResponse, ApiError> {
     let upload = Upload::find(&ctx.db, id).await?;
@@ -212,6 +220,19 @@ async fn finalize(
     let Some(object) = store.head(&upload.key).await? else {
         return Err(incomplete(&[1]));
     };
+    if let (UploadMode::Single, Some(sent), Some(stored)) = (
+        upload.mode,
+        single_etag(body.parts.as_deref()),
+        object.etag.as_deref(),
+    ) {
+        if unquote(sent) != unquote(stored) {
+            return Err(ApiError::invalid(
+                "etag_mismatch",
+                "the file's ETag does not match what the store holds",
+            )
+            .with_details(json!({ "part": 1 })));
+        }
+    }
     let declared = u64::try_from(upload.size).unwrap_or_default();
     if object.size != declared {
         let changes = Changes {

@@ -10,6 +10,7 @@ mod parts;
 mod prepare;
 mod status;
 
+use axum::{http::StatusCode, routing::MethodRouter};
 pub use error::ApiError;
 pub use finalize::{FinalizeRequest, FinalizeResponse};
 pub use json::ApiJson;
@@ -34,9 +35,20 @@ pub fn routes(ctx: &AppContext) -> Routes {
         .map_or_else(|_| "/api/joist".to_string(), |config| config.api_base_url);
     Routes::new()
         .prefix(&base)
-        .add("/prepare", prepare::route())
-        .add("/parts", parts::route())
-        .add("/status", status::route())
-        .add("/finalize", finalize::route())
-        .add("/abort", abort::route())
+        .add("/prepare", post_only(prepare::route()))
+        .add("/parts", post_only(parts::route()))
+        .add("/status", post_only(status::route()))
+        .add("/finalize", post_only(finalize::route()))
+        .add("/abort", post_only(abort::route()))
+}
+
+/// Answers other methods with a JSON 405, like every other API error.
+fn post_only(route: MethodRouter<AppContext>) -> MethodRouter<AppContext> {
+    route.fallback(|| async {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "the joist API takes POST requests with a JSON body",
+        )
+    })
 }
