@@ -224,14 +224,13 @@ async fn finalize(
         upload.mode,
         single_etag(body.parts.as_deref()),
         object.etag.as_deref(),
-    ) {
-        if unquote(sent) != unquote(stored) {
-            return Err(ApiError::invalid(
-                "etag_mismatch",
-                "the file's ETag does not match what the store holds",
-            )
-            .with_details(json!({ "part": 1 })));
-        }
+    ) && unquote(sent) != unquote(stored)
+    {
+        return Err(ApiError::invalid(
+            "etag_mismatch",
+            "the file's ETag does not match what the store holds",
+        )
+        .with_details(json!({ "part": 1 })));
     }
     let declared = u64::try_from(upload.size).unwrap_or_default();
     if object.size != declared {
