@@ -130,6 +130,30 @@ impl Model {
         Self::find(db, id).await
     }
 
+    /// Marks a prepared upload `uploading` (its bytes are on their way) and returns its status now.
+    ///
+    /// # Errors
+    /// When a query fails.
+    pub async fn mark_uploading(&self, db: &impl ConnectionTrait) -> Result<Status, DbErr> {
+        if self.status != Status::Prepared {
+            return Ok(self.status);
+        }
+        let moved = Self::transition(
+            db,
+            self.id,
+            &[Status::Prepared],
+            Status::Uploading,
+            Changes::default(),
+        )
+        .await?;
+        Ok(match moved {
+            Some(upload) => upload.status,
+            None => Self::find(db, self.id)
+                .await?
+                .map_or(self.status, |upload| upload.status),
+        })
+    }
+
     /// The upload's plan, as recorded.
     #[must_use]
     pub fn plan(&self) -> UploadPlan {

@@ -13,7 +13,6 @@ use super::{
     json::ApiJson,
     part_urls::{self, PartUrl},
 };
-use crate::models::{Upload, UploadStatus, uploads::Changes};
 
 /// The request.
 #[derive(Debug, Deserialize)]
@@ -82,16 +81,7 @@ async fn parts(
         ));
     }
     part_urls::check_checksums(&body.checksums)?;
-    if upload.status == UploadStatus::Prepared {
-        Upload::transition(
-            &ctx.db,
-            upload.id,
-            &[UploadStatus::Prepared],
-            UploadStatus::Uploading,
-            Changes::default(),
-        )
-        .await?;
-    }
+    upload.mark_uploading(&ctx.db).await?;
     let parts = part_urls::sign(
         &joist,
         &upload,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{access, error::ApiError, json::ApiJson};
 use crate::{
     Joist,
-    models::{Upload, UploadMode, UploadStatus, uploads::Changes},
+    models::{Upload, UploadMode, UploadStatus},
     s3::StoreError,
 };
 
@@ -90,18 +90,11 @@ async fn status(
 ) -> Result<Json<StatusResponse>, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
     let parts_done = parts_done(&joist, &upload).await?;
-    let mut status = upload.status;
-    if status == UploadStatus::Prepared && !parts_done.is_empty() {
-        Upload::transition(
-            &ctx.db,
-            upload.id,
-            &[UploadStatus::Prepared],
-            UploadStatus::Uploading,
-            Changes::default(),
-        )
-        .await?;
-        status = UploadStatus::Uploading;
-    }
+    let status = if parts_done.is_empty() {
+        upload.status
+    } else {
+        upload.mark_uploading(&ctx.db).await?
+    };
     Ok(Json(StatusResponse {
         upload: upload.id,
         status,
