@@ -7,7 +7,7 @@ use crate::{
     Joist,
     field::{Owner, S3File},
     models::{Upload, UploadStatus, uploads::Changes},
-    signing::{Purpose, SigningError},
+    signing::{Purpose, SigningError, UploadClaims},
 };
 
 /// Why a submitted field value was not accepted. The messages suit a form error.
@@ -53,19 +53,7 @@ impl Joist {
         value: &str,
         owner: &Owner,
     ) -> Result<S3File, AttachError> {
-        let claims = self
-            .signer()
-            .verify(Purpose::FieldValue, value.trim(), Utc::now().timestamp())
-            .map_err(|error| match error {
-                SigningError::Expired => AttachError::Expired,
-                SigningError::Malformed | SigningError::BadSignature => AttachError::Invalid,
-            })?;
-        if claims.field != field {
-            return Err(AttachError::WrongField);
-        }
-        if claims.owner.as_deref() != owner.id() {
-            return Err(AttachError::WrongOwner);
-        }
+        let claims = self.verify_field_value(field, value, owner)?;
         let upload = Upload::find(db, claims.upload)
             .await?
             .filter(|upload| upload.key == claims.key)
@@ -96,5 +84,28 @@ impl Joist {
             status => return Err(AttachError::NotFinalized(status)),
         };
         Ok(S3File::from_key(attached.key))
+    }
+
+    /// Checks a field value's signature, expiry, field and owner, without touching the database.
+    pub(crate) fn verify_field_value(
+        &self,
+        field: &str,
+        value: &str,
+        owner: &Owner,
+    ) -> Result<UploadClaims, AttachError> {
+        let claims = self
+            .signer()
+            .verify(Purpose::FieldValue, value.trim(), Utc::now().timestamp())
+            .map_err(|error| match error {
+                SigningError::Expired => AttachError::Expired,
+                SigningError::Malformed | SigningError::BadSignature => AttachError::Invalid,
+            })?;
+        if claims.field != field {
+            return Err(AttachError::WrongField);
+        }
+        if claims.owner.as_deref() != owner.id() {
+            return Err(AttachError::WrongOwner);
+        }
+        Ok(claims)
     }
 }

@@ -92,6 +92,15 @@ fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
     })
 }
 
+/// The store `config` describes (starting the development endpoint when it is enabled), for
+/// tools that need the store without the app's fields, such as the `joist:cors` task.
+///
+/// # Errors
+/// When credentials are missing or the development endpoint cannot start.
+pub fn store_for(config: &JoistConfig) -> Result<Store> {
+    Ok(Store::new(&store_settings(config)?))
+}
+
 impl Joist {
     /// Sets joist up from its validated config and the host's fields; starts the development
     /// endpoint when the config enables it.
@@ -106,7 +115,7 @@ impl Joist {
                 key: "public_fields".into(),
                 message,
             })?;
-        let store = Store::new(&store_settings(&config)?);
+        let store = store_for(&config)?;
         let signer = Signer::new(&config.secrets);
         Ok(Self {
             inner: Arc::new(Inner {

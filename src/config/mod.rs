@@ -123,6 +123,10 @@ pub struct JoistConfig {
     /// Fields that accept anonymous uploads in this environment, on top of those declared public in code.
     #[serde(default)]
     pub public_fields: Vec<String>,
+    /// Origins browsers upload from, for the bucket CORS rule (`joist:cors`). Default: the app's
+    /// `server.host`.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
     /// The embedded development S3 endpoint. Default disabled.
     #[serde(default)]
     pub dev_endpoint: DevEndpointConfig,

@@ -1,3 +1,4 @@
 //! joist's HTTP controllers.
 
 pub mod api;
+pub mod assets;

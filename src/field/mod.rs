@@ -30,6 +30,7 @@ pub struct Field {
     max_size: Option<u64>,
     accept: Vec<String>,
     key_prefix: Option<String>,
+    multiple: bool,
     authorizer: Arc<dyn Authorize>,
 }
 
@@ -40,6 +41,7 @@ impl std::fmt::Debug for Field {
             .field("max_size", &self.max_size)
             .field("accept", &self.accept)
             .field("key_prefix", &self.key_prefix)
+            .field("multiple", &self.multiple)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +67,7 @@ impl Field {
             max_size: None,
             accept: Vec::new(),
             key_prefix: None,
+            multiple: false,
             authorizer: Arc::new(JwtUser),
         }
     }
@@ -95,6 +98,14 @@ impl Field {
     #[must_use]
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = Some(prefix.into().trim_matches('/').to_string());
+        self
+    }
+
+    /// Let the form field take several files at once (its value lists them, space-separated;
+    /// see [`crate::form`]).
+    #[must_use]
+    pub const fn multiple(mut self) -> Self {
+        self.multiple = true;
         self
     }
 
@@ -130,6 +141,12 @@ impl Field {
     #[must_use]
     pub fn accepted_types(&self) -> &[String] {
         &self.accept
+    }
+
+    /// Whether the form field takes several files.
+    #[must_use]
+    pub const fn allows_multiple(&self) -> bool {
+        self.multiple
     }
 
     /// The key segment for this field's objects.

@@ -2,10 +2,11 @@
 //! browsers use.
 
 mod client;
+pub mod cors;
 pub mod endpoint;
 pub mod plan;
 pub mod presign;
-mod store;
+pub(crate) mod store;
 
 pub use client::StoreSettings;
 pub use store::{ObjectInfo, Store, StoredPart};

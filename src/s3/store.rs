@@ -40,7 +40,7 @@ pub struct Store {
     presigner: Presigner,
 }
 
-fn classify<E, R>(error: &SdkError<E, R>) -> StoreError
+pub(super) fn classify<E, R>(error: &SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

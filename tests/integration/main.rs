@@ -9,3 +9,4 @@ mod models;
 mod multipart;
 mod single;
 mod support;
+mod views;

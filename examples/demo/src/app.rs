@@ -16,7 +16,10 @@ use loco_rs::{
 };
 use migration::Migrator;
 
-use crate::{controllers, fields, models::_entities::cars};
+use crate::{
+    controllers, fields, initializers,
+    models::_entities::{cars, photos},
+};
 
 /// The demo app.
 pub struct App;
@@ -40,23 +43,31 @@ impl Hooks for App {
     }
 
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
-        Ok(vec![Box::new(joist::JoistInitializer::new(fields::all()))])
+        Ok(vec![
+            Box::new(joist::JoistInitializer::new(fields::all())),
+            Box::new(initializers::view_engine::ViewEngineInitializer),
+        ])
     }
 
     fn routes(ctx: &AppContext) -> AppRoutes {
         AppRoutes::with_default_routes()
             .add_route(joist::routes(ctx))
             .add_route(controllers::cars::routes())
+            .add_route(controllers::car_pages::routes())
+            .add_route(controllers::photos::routes())
     }
 
     async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
         Ok(())
     }
 
-    fn register_tasks(_tasks: &mut Tasks) {}
+    fn register_tasks(tasks: &mut Tasks) {
+        tasks.register(joist::tasks::Cors);
+    }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {
         truncate_table(&ctx.db, cars::Entity).await?;
+        truncate_table(&ctx.db, photos::Entity).await?;
         Ok(())
     }
 

@@ -4,13 +4,22 @@ use joist::{Field, Fields};
 
 /// The car's owner's manual.
 pub const OWNERS_MANUAL: &str = "car.owners_manual";
+/// The gallery's photos (several at once).
+pub const PHOTO: &str = "photo.image";
 
 /// Every upload field of the demo. Signed-in users only, unless the environment's config lists a
-/// field under `public_fields` (development does, so the README's curl walk-through works).
+/// field under `public_fields` (development does, so the demo works without signing in).
 pub fn all() -> Fields {
-    Fields::new().with(Field::new(OWNERS_MANUAL).max_size(200 << 20).accept([
-        "application/pdf",
-        "image/*",
-        "text/plain",
-    ]))
+    Fields::new()
+        .with(Field::new(OWNERS_MANUAL).max_size(200 << 20).accept([
+            "application/pdf",
+            "image/*",
+            "text/plain",
+        ]))
+        .with(
+            Field::new(PHOTO)
+                .max_size(10 << 20)
+                .accept(["image/*"])
+                .multiple(),
+        )
 }

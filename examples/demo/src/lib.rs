@@ -3,4 +3,5 @@
 pub mod app;
 pub mod controllers;
 pub mod fields;
+pub mod initializers;
 pub mod models;

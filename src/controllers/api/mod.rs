@@ -22,7 +22,7 @@ pub use status::{PartDone, StatusResponse};
 
 use crate::config::JoistConfig;
 
-/// joist's API routes under `api_base_url`; add them in `Hooks::routes`:
+/// joist's API routes (and its JS and CSS) under `api_base_url`; add them in `Hooks::routes`:
 ///
 /// ```rust,ignore
 /// fn routes(ctx: &AppContext) -> AppRoutes {
@@ -40,6 +40,7 @@ pub fn routes(ctx: &AppContext) -> Routes {
         .add("/status", post_only(status::route()))
         .add("/finalize", post_only(finalize::route()))
         .add("/abort", post_only(abort::route()))
+        .add("/assets/{file}", axum::routing::get(super::assets::serve))
 }
 
 /// Answers other methods with a JSON 405, like every other API error.

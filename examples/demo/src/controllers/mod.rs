@@ -1,3 +1,5 @@
 //! The demo's controllers.
 
+pub mod car_pages;
 pub mod cars;
+pub mod photos;

@@ -2,3 +2,4 @@
 
 pub mod _entities;
 pub mod cars;
+pub mod photos;

@@ -1,3 +1,4 @@
 //! sea-orm entities.
 
 pub mod cars;
+pub mod photos;

@@ -1,0 +1,631 @@
+/**
+ * joist.js: uploads the files of `.joist-field`s straight to the store, through joist's JSON API.
+ *
+ * Events, bubbling from the `.joist-field`, with their `detail` (`field`: the field's name,
+ * `file`: the File, `upload`: the upload's id):
+ *   joist:upload:start     {field, file, upload, mode, partCount}        prepared or resumed
+ *   joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second
+ *   joist:upload:complete  {field, file, upload, key, fieldValue}        finalized, value set
+ *   joist:upload:error     {field, file, code, message}                  refused or failed
+ *   joist:upload:abort     {field, file, upload}                         cancelled or removed
+ */
+
+const WAITING = 'Waiting for uploads to finish…';
+const ETAG_HIDDEN = 'The store did not expose the ETag header: its CORS rule must list ETag in ExposeHeaders';
+
+const controllers = new WeakMap();
+const guardedForms = new WeakSet();
+const submitters = new WeakMap();
+
+const problem = (code, message, extra) => Object.assign(new Error(message), { code, ...extra });
+const retryable = (status) => status === 408 || status === 429 || status >= 500;
+const backoff = (attempt) => 500 * 2 ** attempt * (0.75 + Math.random() / 2);
+const find = (root, name) => root.querySelector(`[data-joist-${name}]`);
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** Runs `task`, and again after a backoff when it fails retryably, `retries` times at most. */
+async function withRetries(task, retries, signal) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      if (!error.retry || attempt >= retries) throw Object.assign(error, { retry: false });
+      await sleep(backoff(attempt), signal);
+    }
+  }
+}
+
+async function post(url, body) {
+  let response;
+  try {
+    const headers = { 'content-type': 'application/json' };
+    response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body) });
+  } catch {
+    throw problem('network_error', 'Could not reach the server: check the connection.', { status: 0, retry: true });
+  }
+  const { status } = response;
+  const data = status === 204 ? {} : await response.json().catch(() => ({}));
+  if (response.ok) return data;
+  const { code = 'http_error', message = `The server answered HTTP ${status}.` } = data?.error || {};
+  throw problem(code, message, { status, retry: retryable(status), api: true });
+}
+
+/** `use(localStorage)`, or null where storage fails (then uploads cannot resume). */
+function withStorage(use) {
+  try {
+    return use(localStorage);
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the tasks given to it in order, at most `max` at once. */
+function limiter(max) {
+  let active = 0;
+  const queue = [];
+  const next = () => {
+    if (active < max && queue.length) {
+      active++;
+      queue.shift()();
+    }
+  };
+  return async (task) => {
+    await new Promise((resolve) => {
+      queue.push(resolve);
+      next();
+    });
+    try {
+      return await task();
+    } finally {
+      active--;
+      next();
+    }
+  };
+}
+
+function accepts(patterns, type) {
+  const actual = type.trim().toLowerCase() || 'application/octet-stream';
+  return (
+    !patterns.length ||
+    patterns.some((p) => p === '*/*' || p === actual || (p.endsWith('/*') && actual.startsWith(p.slice(0, -1))))
+  );
+}
+
+async function sha256(blob) {
+  if (!crypto.subtle) throw problem('checksum_unavailable', 'Checksums need a secure (https) page.');
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  return btoa(String.fromCharCode(...digest));
+}
+
+/** Signed part URLs by number, with when they were signed and their lifetime. */
+function signedParts(parts) {
+  const at = Date.now();
+  return new Map(
+    parts.map((part) => {
+      const seconds = Number(new URL(part.url, location.href).searchParams.get('X-Amz-Expires'));
+      return [part.number, { part, at, life: seconds * 1000 || Infinity }];
+    }),
+  );
+}
+
+/** The ETag of a part the store took, or the error it answered. */
+function storeAnswer(xhr, expiresAt) {
+  const { status } = xhr;
+  if (status >= 200 && status < 300) return xhr.getResponseHeader('ETag') || problem('etag_hidden', ETAG_HIDDEN);
+  const body = xhr.responseText;
+  if (((status === 403 || status === 400) && /expired/i.test(body)) || (status === 403 && Date.now() > expiresAt)) {
+    return problem('url_expired', 'The upload link expired.', { status, retry: true, expired: true });
+  }
+  const said = /<Message>([^<]*)</.exec(body)?.[1];
+  const hint = status === 403 ? ' Check the store credentials and the server clock.' : '';
+  const message = `The file store answered HTTP ${status}${said ? `: ${said}` : ''}.${hint}`;
+  return problem(retryable(status) ? 'store_unavailable' : 'store_refused', message, { status, retry: retryable(status) });
+}
+
+function bytes(count) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let unit = 0;
+  for (; count >= 1024 && unit < 4; unit++) count /= 1024;
+  return unit ? `${count.toFixed(1)} ${units[unit]}` : `${count} B`;
+}
+
+function duration(seconds) {
+  return seconds < 60 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
+}
+
+function el(tag, className, text) {
+  const element = document.createElement(tag);
+  element.className = className;
+  element.textContent = text || '';
+  return element;
+}
+
+function button(text, className, onClick) {
+  const element = el('button', className, text);
+  element.type = 'button';
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+/** One file going up: its row, its parts, its resume record. */
+class Upload {
+  constructor(field, file) {
+    this.field = field;
+    this.file = file;
+    this.key = `joist:${JSON.stringify([field.name, file.name, file.size, file.lastModified])}`;
+    this.buildRow();
+    this.start();
+  }
+
+  start() {
+    this.task = this.run();
+  }
+
+  async run() {
+    const ctrl = (this.ctrl = new AbortController());
+    const { signal } = ctrl;
+    this.state = 'running';
+    this.show('running', 'Preparing…', button('Cancel', 'joist-cancel', () => this.discard()));
+    try {
+      await this.open(signal);
+      await Promise.all([...this.todo].map((n) => this.field.limit(() => this.sendPart(n, signal))));
+      await this.flush();
+      signal.throwIfAborted();
+      this.status.textContent = 'Finishing…';
+      const result = await this.call('finalize', { token: this.token, parts: this.partList() });
+      signal.throwIfAborted();
+      this.finish(result);
+    } catch (error) {
+      ctrl.abort();
+      if (this.state === 'running') this.fail(error);
+    }
+  }
+
+  /** Resumes the stored upload of this file, or prepares a new one. */
+  async open(signal) {
+    const saved = withStorage((storage) => JSON.parse(storage.getItem(this.key)));
+    if (!(saved?.token && (await this.resume(saved)))) {
+      signal.throwIfAborted();
+      await this.prepare();
+    }
+    signal.throwIfAborted();
+    this.todo = new Set();
+    for (let n = 1; n <= this.partCount; n++) if (!this.etags.has(n)) this.todo.add(n);
+    this.sent = new Map([...this.etags.keys()].map((n) => [n, this.partLength(n)]));
+    this.loaded = [...this.sent.values()].reduce((sum, size) => sum + size, 0);
+    this.samples = [[performance.now(), this.loaded]];
+    this.lastReport = 0;
+    this.reached = false;
+    this.emit('start', { upload: this.id, mode: this.mode, partCount: this.partCount });
+  }
+
+  async resume(saved) {
+    const status = await this.call('status', { token: saved.token }).catch((error) => {
+      if (![401, 403, 404, 410].includes(error.status)) throw error;
+    });
+    if (!['prepared', 'uploading'].includes(status?.status)) {
+      this.forgetRecord();
+      return false;
+    }
+    this.adopt(saved);
+    this.etags = new Map(status.parts_done.filter((p) => p.etag).map((p) => [p.number, p.etag]));
+    return true;
+  }
+
+  async prepare() {
+    const { file, field } = this;
+    const body = { field: field.name, filename: file.name, size: file.size, content_type: file.type };
+    const { token, upload, part_size, part_count, mode, parts } = await this.call('prepare', body);
+    const record = { token, upload, part_size, part_count, mode, firstWindow: parts.length };
+    withStorage((storage) => storage.setItem(this.key, JSON.stringify(record)));
+    this.adopt(record);
+    this.etags = new Map();
+    if (!field.checksum) {
+      const signed = Promise.resolve(signedParts(parts));
+      for (const part of parts) this.urls.set(part.number, signed);
+    }
+  }
+
+  forgetRecord() {
+    withStorage((storage) => storage.removeItem(this.key));
+  }
+
+  adopt(record) {
+    this.token = record.token;
+    this.id = record.upload;
+    this.mode = record.mode;
+    this.partSize = record.part_size;
+    this.partCount = record.part_count;
+    this.window = record.firstWindow || 1;
+    this.urls = new Map();
+  }
+
+  partLength(n) {
+    return Math.min(this.partSize, this.file.size - (n - 1) * this.partSize);
+  }
+
+  partList() {
+    return [...this.etags].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag }));
+  }
+
+  call(path, body) {
+    return withRetries(() => post(`${this.field.api}/${path}`, body), this.field.retries);
+  }
+
+  async sendPart(n, signal) {
+    signal.throwIfAborted();
+    const start = (n - 1) * this.partSize;
+    const blob = this.file.slice(start, start + this.partLength(n));
+    const checksum = this.field.checksum ? await sha256(blob) : undefined;
+    const send = async () => this.put(await this.urlFor(n, checksum), blob, n, signal);
+    this.etags.set(n, await withRetries(send, this.field.retries, signal));
+    this.todo.delete(n);
+    this.urls.delete(n);
+    this.progress(n, blob.size);
+  }
+
+  /** A signed URL for part `n`: a fresh one signed before, else a new window of them. */
+  async urlFor(n, checksum) {
+    if (checksum) return (await this.sign([n], { [n]: checksum })).get(n);
+    const known = (await this.urls.get(n))?.get(n);
+    if (known && Date.now() < known.at + known.life * 0.9) return known;
+    const numbers = [n];
+    for (const m of this.todo) {
+      if (numbers.length >= this.window) break;
+      if (m > n && !this.urls.has(m)) numbers.push(m);
+    }
+    const signed = this.sign(numbers);
+    for (const m of numbers) this.urls.set(m, signed);
+    signed.catch(() => numbers.forEach((m) => this.urls.get(m) === signed && this.urls.delete(m)));
+    return (await signed).get(n);
+  }
+
+  async sign(numbers, checksums) {
+    const { parts } = await this.call('parts', { token: this.token, numbers, ...(checksums && { checksums }) });
+    return signedParts(parts);
+  }
+
+  put({ part, at, life }, blob, n, signal) {
+    return new Promise((resolve, reject) => {
+      signal.throwIfAborted();
+      const xhr = new XMLHttpRequest();
+      const stop = () => xhr.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      xhr.onloadend = () => signal.removeEventListener('abort', stop);
+      xhr.open(part.method || 'PUT', part.url);
+      for (const [name, value] of Object.entries(part.headers || {})) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => this.progress(n, event.loaded);
+      xhr.onload = () => {
+        this.reached = true;
+        const answer = storeAnswer(xhr, at + life);
+        if (typeof answer === 'string') return resolve(answer);
+        if (answer.expired) this.urls.delete(n);
+        reject(answer);
+      };
+      xhr.onerror = xhr.ontimeout = () => reject(this.networkError());
+      xhr.onabort = () => reject(signal.reason);
+      xhr.send(blob);
+    });
+  }
+
+  networkError() {
+    const message = this.reached
+      ? 'The connection to the file store was lost: check the connection.'
+      : `Could not reach the file store: the network is down, or the bucket's CORS rule may be missing for this origin (${location.origin}).`;
+    return problem('network_error', message, { status: 0, retry: true });
+  }
+
+  /** Counts part `n`'s bytes sent; a retried part counts only past its best attempt. */
+  progress(n, loaded) {
+    const before = this.sent.get(n) || 0;
+    if (loaded <= before) return;
+    this.sent.set(n, loaded);
+    this.loaded += loaded - before;
+    this.timer ||= setTimeout(() => this.report(), this.lastReport + 100 - performance.now());
+  }
+
+  report() {
+    this.timer = 0;
+    if (this.state !== 'running') return;
+    const now = (this.lastReport = performance.now());
+    const { loaded, samples } = this;
+    const total = this.file.size;
+    samples.push([now, loaded]);
+    while (samples.length > 2 && now - samples[0][0] > 5000) samples.shift();
+    const [since, from] = samples[0];
+    const bytesPerSecond = now - since > 500 ? Math.round(((loaded - from) * 1000) / (now - since)) : 0;
+    const percent = Math.floor((loaded / total) * 100);
+    let text = `${bytes(loaded)} of ${bytes(total)}`;
+    if (bytesPerSecond) text += ` · ${bytes(bytesPerSecond)}/s · ${duration((total - loaded) / bytesPerSecond)} left`;
+    this.fill.style.width = `${percent}%`;
+    this.bar.setAttribute('aria-valuenow', percent);
+    this.bar.setAttribute('aria-valuetext', text);
+    this.status.textContent = text;
+    this.emit('progress', { loaded, total, bytesPerSecond });
+  }
+
+  /** Reports the final progress, keeping to 10 reports a second. */
+  async flush() {
+    clearTimeout(this.timer);
+    await sleep(this.lastReport + 100 - performance.now());
+    this.report();
+  }
+
+  finish(result) {
+    this.state = 'done';
+    this.forgetRecord();
+    this.value = result.field_value;
+    this.field.refresh();
+    this.show('done', 'Uploaded', button('Remove', 'joist-upload-remove', () => this.discard()));
+    if (this.field.multiple && this.file.type.startsWith('image/')) {
+      const thumb = el('img', 'joist-thumb');
+      thumb.alt = '';
+      thumb.src = this.thumb = URL.createObjectURL(this.file);
+      this.row.prepend(thumb);
+    }
+    this.emit('complete', { upload: result.upload, key: result.key, fieldValue: result.field_value });
+  }
+
+  fail(error) {
+    this.state = 'failed';
+    this.error = error.message || String(error);
+    if (error.api && error.status < 500) this.forgetRecord();
+    const retry = button('Retry', 'joist-retry', () => {
+      this.field.alert('');
+      this.start();
+    });
+    this.show('failed', this.error, retry, button('Remove', 'joist-upload-remove', () => this.discard()));
+    this.field.alert(`${this.file.name}: ${this.error}`);
+    this.emit('error', { code: error.code || 'client_error', message: this.error });
+  }
+
+  /** Cancels or removes the upload: stops it, forgets it, aborts it on the server. */
+  async discard() {
+    if (this.state === 'aborted') return;
+    if (this.state === 'failed') this.field.alert('');
+    this.state = 'aborted';
+    this.ctrl.abort();
+    if (this.row.contains(document.activeElement)) this.field.input.focus();
+    this.row.remove();
+    if (this.thumb) URL.revokeObjectURL(this.thumb);
+    this.field.forget(this);
+    await this.task;
+    this.forgetRecord();
+    if (this.token) await this.call('abort', { token: this.token }).catch(() => null);
+    this.emit('abort', { upload: this.id });
+  }
+
+  buildRow() {
+    const name = this.file.name;
+    this.row = el('li', 'joist-upload');
+    this.bar = el('div', 'joist-progress');
+    const aria = { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': `Uploading ${name}` };
+    for (const [attribute, value] of Object.entries(aria)) this.bar.setAttribute(attribute, value);
+    this.fill = this.bar.appendChild(el('div', 'joist-progress-fill'));
+    this.status = el('span', 'joist-upload-status');
+    this.actions = el('span', 'joist-upload-actions');
+    this.row.append(el('span', 'joist-upload-name', name), this.bar, this.status, this.actions);
+    this.field.list.append(this.row);
+  }
+
+  show(state, text, ...buttons) {
+    this.row.dataset.joistState = state;
+    this.bar.hidden = state !== 'running';
+    this.bar.setAttribute('aria-valuenow', 0);
+    this.fill.style.width = '0%';
+    this.status.textContent = text;
+    const focused = this.actions.contains(document.activeElement);
+    this.actions.replaceChildren(...buttons);
+    if (focused) buttons[0].focus();
+  }
+
+  emit(type, detail) {
+    this.field.emit(type, { file: this.file, ...detail });
+  }
+}
+
+/** One joist field: its inputs, its uploads, the value its form submits. */
+class Field {
+  constructor(element, options = {}) {
+    const data = element.dataset;
+    const count = (value, fallback, min) => (parseInt(value, 10) >= min ? parseInt(value, 10) : fallback);
+    this.element = element;
+    this.name = data.joistField;
+    this.api = (data.joistApi || '/api/joist').replace(/\/$/, '');
+    this.maxSize = Number(data.joistMaxSize) || Infinity;
+    this.accept = (data.joistAccept || '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+    this.multiple = data.joistMultiple === 'true';
+    this.retries = count(options.retries ?? data.joistRetries, 3, 0);
+    this.checksum = options.checksum ?? data.joistChecksum === 'true';
+    this.limit = limiter(count(options.concurrency ?? data.joistConcurrency, 4, 1));
+    this.input = find(element, 'input');
+    this.value = find(element, 'value');
+    this.list = find(element, 'list');
+    this.errorBox = find(element, 'error');
+    this.uploads = [];
+    this.removed = false;
+    this.bind();
+  }
+
+  /**
+   * Checks and uploads files, as if chosen in the field's input.
+   * @param {Iterable<File>} files all of them if the field takes several, else the last one
+   */
+  add(files) {
+    let chosen = [...files];
+    if (!this.multiple) chosen = chosen.slice(-1);
+    const refused = chosen.map((file) => ({ file, ...this.refusal(file) })).filter((refusal) => refusal.code);
+    this.alert(refused.map((refusal) => refusal.message).join('\n'));
+    for (const refusal of refused) this.emit('error', refusal);
+    chosen = chosen.filter((file) => !refused.some((refusal) => refusal.file === file));
+    if (chosen.length && !this.multiple) [...this.uploads].forEach((upload) => upload.discard());
+    for (const file of chosen) this.uploads.push(new Upload(this, file));
+  }
+
+  /** Cancels every running upload of the field. */
+  cancel() {
+    this.uploads.filter((upload) => upload.state === 'running').forEach((upload) => upload.discard());
+  }
+
+  refusal({ name, size, type }) {
+    if (!size) return { code: 'invalid_size', message: `"${name}" is empty.` };
+    if (size > this.maxSize) {
+      return { code: 'file_too_large', message: `"${name}" is too large: this field takes files up to ${bytes(this.maxSize)}.` };
+    }
+    if (!accepts(this.accept, type)) {
+      const message = `"${name}" is not an accepted type (${type || 'unknown'}): this field takes ${this.accept.join(', ')}.`;
+      return { code: 'type_not_allowed', message };
+    }
+    return null;
+  }
+
+  forget(upload) {
+    this.uploads = this.uploads.filter((other) => other !== upload);
+    this.refresh();
+  }
+
+  /** Sets the submitted value: the finished uploads' values, else `remove` or `""`. */
+  refresh() {
+    const values = this.uploads.filter((upload) => upload.state === 'done').map((upload) => upload.value);
+    this.value.value = values.length ? values.join(' ') : this.removed ? 'remove' : '';
+  }
+
+  alert(text) {
+    this.errorBox.textContent = text;
+    this.errorBox.hidden = !text;
+  }
+
+  emit(type, detail) {
+    const event = new CustomEvent(`joist:upload:${type}`, { bubbles: true, detail: { field: this.name, ...detail } });
+    this.element.dispatchEvent(event);
+  }
+
+  bind() {
+    const { element, input } = this;
+    input.addEventListener('change', () => {
+      this.add(input.files);
+      input.value = '';
+    });
+    find(element, 'remove')?.addEventListener('click', () => {
+      this.removed = true;
+      find(element, 'current').hidden = true;
+      this.refresh();
+      input.focus();
+    });
+    this.bindDrop();
+    const form = element.closest('form');
+    if (form && !guardedForms.has(form)) {
+      guardedForms.add(form);
+      form.addEventListener('submit', guardSubmit);
+    }
+  }
+
+  bindDrop() {
+    const zone = find(this.element, 'drop') || this.element;
+    const highlight = (on) => zone.classList.toggle('joist-dragover', on);
+    const on = (type, handle) =>
+      this.element.addEventListener(type, (event) => [...(event.dataTransfer?.types || [])].includes('Files') && handle(event));
+    let depth = 0;
+    on('dragenter', () => highlight(++depth > 0));
+    on('dragleave', () => highlight(--depth > 0));
+    on('dragover', (event) => {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+    });
+    on('drop', (event) => {
+      event.preventDefault();
+      highlight((depth = 0));
+      this.add(event.dataTransfer.files);
+    });
+  }
+}
+
+const fieldsIn = (form) =>
+  [...form.querySelectorAll('[data-joist-ready]')].map((element) => controllers.get(element)).filter(Boolean);
+const uploadsIn = (form) => fieldsIn(form).flatMap((field) => field.uploads);
+
+/** Holds a form's submit back while its uploads run, and refuses it while one has failed. */
+function guardSubmit(event) {
+  const form = event.currentTarget;
+  if (!uploadsIn(form).some((upload) => upload.state === 'running' || upload.state === 'failed')) return;
+  event.preventDefault();
+  const waiting = submitters.has(form);
+  submitters.set(form, event.submitter);
+  if (!waiting) settle(form);
+}
+
+async function settle(form) {
+  for (;;) {
+    const uploads = uploadsIn(form);
+    const failed = uploads.find((upload) => upload.state === 'failed');
+    const running = uploads.filter((upload) => upload.state === 'running');
+    if (failed || !running.length) return release(form, failed);
+    form.classList.add('joist-waiting');
+    running.forEach((upload) => upload.field.alert(WAITING));
+    await Promise.all(running.map((upload) => upload.task));
+  }
+}
+
+function release(form, failed) {
+  const submitter = submitters.get(form);
+  submitters.delete(form);
+  form.classList.remove('joist-waiting');
+  fieldsIn(form).forEach((field) => field.errorBox.textContent === WAITING && field.alert(''));
+  if (failed) {
+    const message = failed.error.replace(/\.$/, '');
+    failed.field.alert(`An upload failed: ${failed.file.name}: ${message}. Retry or remove it before saving.`);
+  } else {
+    form.requestSubmit(submitter?.form === form ? submitter : null);
+  }
+}
+
+/**
+ * @typedef {object} JoistField A field's controller.
+ * @property {HTMLElement} element the `.joist-field`
+ * @property {(files: Iterable<File>) => void} add uploads files, as if chosen
+ * @property {() => void} cancel cancels the running uploads
+ */
+
+/**
+ * Makes one field upload the files chosen or dropped on it.
+ * @param {HTMLElement} element a `.joist-field` element as the server renders it
+ * @param {{concurrency?: number, retries?: number, checksum?: boolean}} [options] override the
+ *   field's `data-joist-concurrency`, `data-joist-retries` and `data-joist-checksum`
+ * @returns {JoistField} the field's controller (the same one when called again)
+ */
+export function attach(element, options) {
+  let field = controllers.get(element);
+  if (!field) {
+    field = new Field(element, options);
+    controllers.set(element, field);
+    element.dataset.joistReady = '';
+  }
+  return field;
+}
+
+/**
+ * Attaches every field in `root` (and `root` if it is one); attached fields keep their controller.
+ * @param {ParentNode} [root]
+ * @returns {JoistField[]} the fields' controllers
+ */
+export function attachAll(root = document) {
+  const elements = [...root.querySelectorAll('[data-joist-field]')];
+  if (root.matches?.('[data-joist-field]')) elements.unshift(root);
+  return elements.map((element) => attach(element));
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', () => attachAll(), { once: true });
+} else {
+  attachAll();
+}

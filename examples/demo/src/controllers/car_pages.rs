@@ -1,0 +1,260 @@
+//! The car pages: server-rendered forms whose manual field uploads straight to the bucket.
+
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::{StatusCode, request::Parts},
+    response::Response,
+};
+use chrono::Utc;
+use joist::Joist;
+use loco_rs::{
+    Result,
+    app::AppContext,
+    controller::{
+        Routes, format,
+        views::{ViewEngine, engine::TeraView},
+    },
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{fields::OWNERS_MANUAL, models::cars};
+
+/// What the car form submits.
+#[derive(Debug, Deserialize)]
+pub struct CarForm {
+    /// The name.
+    pub name: String,
+    /// The manual field's hidden input (see `joist::form`).
+    #[serde(default)]
+    pub owners_manual: String,
+}
+
+#[derive(Serialize)]
+struct CarPage {
+    id: i32,
+    name: String,
+    manual_name: Option<String>,
+    manual_url: Option<String>,
+}
+
+fn page(joist: &Joist, car: &cars::Model) -> CarPage {
+    CarPage {
+        id: car.id,
+        name: car.name.clone(),
+        manual_name: car
+            .owners_manual
+            .as_ref()
+            .map(|file| file.filename().to_string()),
+        manual_url: car
+            .owners_manual
+            .as_ref()
+            .map(|file| joist.download_url(file)),
+    }
+}
+
+async fn find(ctx: &AppContext, id: i32) -> Result<cars::Model> {
+    cars::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(loco_rs::Error::NotFound)
+}
+
+/// The form again, with what went wrong.
+fn refused(
+    v: &TeraView,
+    template: &str,
+    action: &str,
+    form: &CarForm,
+    current: Option<&joist::S3File>,
+    error: &str,
+) -> Result<Response> {
+    format::render().status(StatusCode::UNPROCESSABLE_ENTITY).view(
+        v,
+        template,
+        json!({"action": action, "heading": if template == "cars/new.html" { "New car" } else { "Edit car" },
+               "name": form.name, "owners_manual": current.map(joist::S3File::key), "error": error}),
+    )
+}
+
+async fn index(
+    ViewEngine(v): ViewEngine<TeraView>,
+    State(ctx): State<AppContext>,
+) -> Result<Response> {
+    let joist = Joist::from_context(&ctx)?;
+    let cars = cars::Entity::find()
+        .order_by_asc(cars::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    let cars: Vec<CarPage> = cars.iter().map(|car| page(&joist, car)).collect();
+    format::render().view(&v, "cars/index.html", json!({ "cars": cars }))
+}
+
+async fn new(ViewEngine(v): ViewEngine<TeraView>) -> Result<Response> {
+    format::render().view(&v, "cars/new.html", json!({"action": "/cars", "heading": "New car", "name": "", "owners_manual": null, "error": null}))
+}
+
+async fn create(
+    ViewEngine(v): ViewEngine<TeraView>,
+    State(ctx): State<AppContext>,
+    request: Parts,
+    Form(form): Form<CarForm>,
+) -> Result<Response> {
+    let joist = Joist::from_context(&ctx)?;
+    let name = form.name.trim();
+    if name.is_empty() {
+        return refused(
+            &v,
+            "cars/new.html",
+            "/cars",
+            &form,
+            None,
+            "A car needs a name.",
+        );
+    }
+    let owner = match joist.owner(&ctx, &request, OWNERS_MANUAL).await {
+        Ok(owner) => owner,
+        Err(denied) => {
+            return refused(
+                &v,
+                "cars/new.html",
+                "/cars",
+                &form,
+                None,
+                &denied.to_string(),
+            );
+        }
+    };
+    let manual = match joist
+        .apply(&ctx.db, OWNERS_MANUAL, &form.owners_manual, &owner, None)
+        .await
+    {
+        Ok(manual) => manual,
+        Err(error) => {
+            return refused(
+                &v,
+                "cars/new.html",
+                "/cars",
+                &form,
+                None,
+                &error.to_string(),
+            );
+        }
+    };
+    let now = Utc::now().fixed_offset();
+    let car = cars::ActiveModel {
+        name: Set(name.to_string()),
+        owners_manual: Set(manual),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&ctx.db)
+    .await?;
+    format::redirect(&format!("/cars/{}", car.id))
+}
+
+async fn show(
+    ViewEngine(v): ViewEngine<TeraView>,
+    State(ctx): State<AppContext>,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let joist = Joist::from_context(&ctx)?;
+    let car = find(&ctx, id).await?;
+    format::render().view(&v, "cars/show.html", json!({ "car": page(&joist, &car) }))
+}
+
+async fn edit(
+    ViewEngine(v): ViewEngine<TeraView>,
+    State(ctx): State<AppContext>,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let car = find(&ctx, id).await?;
+    format::render().view(
+        &v,
+        "cars/edit.html",
+        json!({"action": format!("/cars/{id}"), "heading": "Edit car", "name": car.name,
+               "owners_manual": car.owners_manual.as_ref().map(joist::S3File::key), "error": null}),
+    )
+}
+
+async fn update(
+    ViewEngine(v): ViewEngine<TeraView>,
+    State(ctx): State<AppContext>,
+    Path(id): Path<i32>,
+    request: Parts,
+    Form(form): Form<CarForm>,
+) -> Result<Response> {
+    let joist = Joist::from_context(&ctx)?;
+    let car = find(&ctx, id).await?;
+    let action = format!("/cars/{id}");
+    let current = car.owners_manual.clone();
+    let name = form.name.trim();
+    if name.is_empty() {
+        return refused(
+            &v,
+            "cars/edit.html",
+            &action,
+            &form,
+            current.as_ref(),
+            "A car needs a name.",
+        );
+    }
+    let owner = match joist.owner(&ctx, &request, OWNERS_MANUAL).await {
+        Ok(owner) => owner,
+        Err(denied) => {
+            return refused(
+                &v,
+                "cars/edit.html",
+                &action,
+                &form,
+                current.as_ref(),
+                &denied.to_string(),
+            );
+        }
+    };
+    let manual = match joist
+        .apply(
+            &ctx.db,
+            OWNERS_MANUAL,
+            &form.owners_manual,
+            &owner,
+            current.clone(),
+        )
+        .await
+    {
+        Ok(manual) => manual,
+        Err(error) => {
+            return refused(
+                &v,
+                "cars/edit.html",
+                &action,
+                &form,
+                current.as_ref(),
+                &error.to_string(),
+            );
+        }
+    };
+    let mut car: cars::ActiveModel = car.into();
+    car.name = Set(name.to_string());
+    car.owners_manual = Set(manual);
+    car.updated_at = Set(Utc::now().fixed_offset());
+    car.update(&ctx.db).await?;
+    format::redirect(&action)
+}
+
+async fn home() -> Result<Response> {
+    format::redirect("/cars")
+}
+
+/// The routes.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add("/", axum::routing::get(home))
+        .add("/cars", axum::routing::get(index).post(create))
+        .add("/cars/new", axum::routing::get(new))
+        .add("/cars/{id}", axum::routing::get(show).post(update))
+        .add("/cars/{id}/edit", axum::routing::get(edit))
+}

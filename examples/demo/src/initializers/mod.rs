@@ -1,0 +1,3 @@
+//! The demo's initializers.
+
+pub mod view_engine;

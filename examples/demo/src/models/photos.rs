@@ -1,0 +1,3 @@
+//! Photos.
+
+pub use super::_entities::photos::{ActiveModel, Column, Entity, Model};

@@ -1,0 +1,222 @@
+// Shared harness of the end-to-end tests: starts the demo app on free ports with a fresh database
+// and store folder, launches headless Chromium, makes test files, checks bytes by SHA-256.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync, truncateSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const screenshots = join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'e2e-screenshots');
+mkdirSync(screenshots, { recursive: true });
+
+const demoBinary = process.env.JOIST_DEMO_BIN
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'joist-demo-cli');
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitForHttp(url, child, log) {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the demo exited early:\n${log.join('')}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((next) => setTimeout(next, 100));
+  }
+  throw new Error(`the demo did not answer ${url}:\n${log.join('')}`);
+}
+
+/** Starts Garage with scripts/garage and answers the environment it printed. */
+function startGarage(dir) {
+  const output = execFileSync(join(repo, 'scripts/garage'), ['start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return Object.fromEntries(output.split('\n').filter((line) => line.startsWith('export ')).map((line) => line.slice(7).split('=')));
+}
+
+function runDemo(args, env) {
+  return spawn(demoBinary, args, { cwd: join(repo, 'examples/demo'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Starts the demo on free ports with a fresh SQLite database, against `store`: `embedded` (the
+ * development config and its embedded S3 endpoint, on a fresh folder) or `garage` (a fresh
+ * single-node Garage, the `s3` config, and the bucket CORS rule applied with `joist:cors`).
+ * Returns its base URL, the embedded store's folder and a stop function.
+ */
+export async function startDemo(store = 'embedded') {
+  const work = mkdtempSync(join(tmpdir(), 'joist-e2e-'));
+  const [port, storePort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const storeRoot = join(work, 'store');
+  let env = {
+    PORT: String(port),
+    DATABASE_URL: `sqlite://${join(work, 'demo.sqlite')}?mode=rwc`,
+    JOIST_DEV_ENDPOINT_BIND: `127.0.0.1:${storePort}`,
+    JOIST_DEV_ENDPOINT_ROOT: storeRoot,
+  };
+  let garageDir;
+  if (store === 'garage') {
+    garageDir = join(work, 'garage');
+    env = { ...env, ...startGarage(garageDir), LOCO_ENV: 's3', APP_HOST: url };
+    const cors = runDemo(['task', 'joist:cors', `origins:${url}`, 'apply:true'], env);
+    const output = [];
+    cors.stdout.on('data', (chunk) => output.push(chunk.toString()));
+    cors.stderr.on('data', (chunk) => output.push(chunk.toString()));
+    const code = await new Promise((done) => cors.once('exit', done));
+    if (code !== 0) throw new Error(`joist:cors failed:\n${output.join('')}`);
+  }
+  const log = [];
+  const child = runDemo(['start'], env);
+  child.stdout.on('data', (chunk) => log.push(chunk.toString()));
+  child.stderr.on('data', (chunk) => log.push(chunk.toString()));
+  await waitForHttp(`${url}/_ping`, child, log);
+  return {
+    url,
+    store,
+    storeRoot,
+    log,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (garageDir) execFileSync(join(repo, 'scripts/garage'), ['stop', garageDir]);
+    },
+  };
+}
+
+/** Headless Chromium from Debian, with the flags this machine needs. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** A page that records joist's DOM events in `window.joistEvents`. */
+export async function newPage(browser) {
+  const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+  await page.addInitScript(() => {
+    window.joistEvents = [];
+    for (const type of ['start', 'progress', 'complete', 'error', 'abort']) {
+      document.addEventListener(`joist:upload:${type}`, (event) => {
+        const { upload, key, message, code, loaded, total, fieldValue } = event.detail ?? {};
+        window.joistEvents.push({ type, name: event.detail?.file?.name, upload, key, message, code, loaded, total, fieldValue });
+      });
+    }
+  });
+  return page;
+}
+
+/** The recorded events of `type` (all when omitted). */
+export function events(page, type) {
+  return page.evaluate((wanted) => window.joistEvents.filter((event) => !wanted || event.type === wanted), type);
+}
+
+/** Waits until `count` uploads completed, failing early on an upload error. */
+export async function waitForCompletes(page, count, timeout = 120_000) {
+  await page.waitForFunction(
+    (wanted) => window.joistEvents.some((event) => event.type === 'error')
+      || window.joistEvents.filter((event) => event.type === 'complete').length >= wanted,
+    count,
+    { timeout },
+  );
+  const errors = await events(page, 'error');
+  if (errors.length) throw new Error(`upload failed: ${JSON.stringify(errors)}`);
+}
+
+/** Writes a file of `size` deterministic bytes (seeded) and answers its path and SHA-256. */
+export function testFile(name, size, seed = 1) {
+  const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
+  const bytes = Buffer.alloc(size);
+  let state = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    bytes[i] = state >>> 24;
+  }
+  writeFileSync(path, bytes);
+  return { path, sha256: sha256(bytes), size };
+}
+
+/** A sparse file of `size` bytes (for "too large" checks; nothing is read). */
+export function sparseFile(name, size) {
+  const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
+  writeFileSync(path, '');
+  truncateSync(path, size);
+  return path;
+}
+
+/** A valid PNG of one pixel of the given grey level. */
+export function pngFile(name, grey) {
+  const path = join(mkdtempSync(join(tmpdir(), 'joist-png-')), name);
+  const base = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55', 'hex');
+  const idat = Buffer.concat([Buffer.from([0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, grey]), adler([0x00, grey])]);
+  writeFileSync(path, Buffer.concat([base, chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]));
+  return path;
+}
+
+function adler(bytes) {
+  let a = 1, b = 0;
+  for (const byte of bytes) { a = (a + byte) % 65521; b = (b + a) % 65521; }
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(((b << 16) | a) >>> 0);
+  return out;
+}
+
+function chunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+export function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** SHA-256 of what a (presigned) URL serves. */
+export async function sha256OfUrl(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return sha256(Buffer.from(await response.arrayBuffer()));
+}
+
+/** The multipart leftovers (part files, upload records) the embedded store holds. */
+export function storeLeftovers(storeRoot, uploadId) {
+  return readdirSync(storeRoot).filter((name) => name.includes(uploadId));
+}
+
+/** POSTs JSON to the demo's joist API. */
+export async function api(base, call, body) {
+  const response = await fetch(`${base}/api/joist/${call}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
