@@ -193,6 +193,46 @@ for (const store of (process.env.JOIST_E2E_STORES ?? 'embedded,garage').split(',
     await page.close();
   });
 
+  it('sends a SHA-256 per file that the store checks, so a corrupted body is refused', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${demo.url}/photos`);
+    const checksummed = [];
+    page.on('request', (request) => {
+      const header = request.headers()['x-amz-checksum-sha256'];
+      if (request.method() === 'PUT' && header) checksummed.push(header);
+    });
+    await page.route(/\/bad\.png\?/, async (route) => {
+      const body = Buffer.from(route.request().postDataBuffer());
+      body[body.length - 1] ^= 0xff;
+      await route.continue({ postData: body });
+    });
+    await page.setInputFiles('[data-joist-field="photo.image"] input[type=file]', [pngFile('good.png', 90), pngFile('bad.png', 190)]);
+    await page.waitForFunction(() => window.joistEvents.filter((event) => ['complete', 'error'].includes(event.type)).length >= 2);
+    const [complete] = await events(page, 'complete');
+    const [error] = await events(page, 'error');
+    assert.equal(complete.name, 'good.png');
+    assert.equal(error.name, 'bad.png');
+    assert.ok(checksummed.length >= 2, 'every PUT carried its checksum');
+    await page.close();
+  });
+
+  it('names the missing CORS exposure when the store hides ETag', async () => {
+    const page = await newPage(browser);
+    const file = testFile('hidden.pdf', 20 * MIB, 4);
+    await page.route(/partNumber=1&/, (route) => route.fulfill({
+      status: 200,
+      headers: { 'access-control-allow-origin': demo.url, etag: '"0123456789abcdef0123456789abcdef"' },
+      body: '',
+    }));
+    await chooseManual(page, 'Hidden', file.path);
+    await page.waitForFunction(() => window.joistEvents.some((event) => event.type === 'error'));
+    const [error] = await events(page, 'error');
+    assert.match(error.message, /ETag/);
+    assert.match(error.message, /CORS/);
+    await page.screenshot({ path: `${screenshots}/${store}-car-form-cors-error.png`, fullPage: true });
+    await page.close();
+  });
+
   it('holds the form submit until the upload finished', async () => {
     const page = await newPage(browser);
     const file = testFile('slow.pdf', 20 * MIB, 5);

@@ -54,7 +54,7 @@ async function post(url, body) {
     throw problem('network_error', 'Could not reach the server: check the connection.', { status: 0, retry: true });
   }
   const { status } = response;
-  const data = status === 204 ? {} : await response.json().catch(() => ({}));
+  const data = await response.json().catch(() => ({}));
   if (response.ok) return data;
   const { code = 'http_error', message = `The server answered HTTP ${status}.` } = data?.error || {};
   throw problem(code, message, { status, retry: retryable(status), api: true });
@@ -127,9 +127,9 @@ function storeAnswer(xhr, expiresAt) {
     return problem('url_expired', 'The upload link expired.', { status, retry: true, expired: true });
   }
   const said = /<Message>([^<]*)</.exec(body)?.[1];
-  const hint = status === 403 ? ' Check the store credentials and the server clock.' : '';
-  const message = `The file store answered HTTP ${status}${said ? `: ${said}` : ''}.${hint}`;
-  return problem(retryable(status) ? 'store_unavailable' : 'store_refused', message, { status, retry: retryable(status) });
+  const retry = retryable(status);
+  const message = `The file store answered HTTP ${status}${said ? `: ${said}` : '.'}`;
+  return problem(retry ? 'store_unavailable' : 'store_refused', message, { status, retry });
 }
 
 function bytes(count) {
@@ -240,13 +240,8 @@ class Upload {
     withStorage((storage) => storage.removeItem(this.key));
   }
 
-  adopt(record) {
-    this.token = record.token;
-    this.id = record.upload;
-    this.mode = record.mode;
-    this.partSize = record.part_size;
-    this.partCount = record.part_count;
-    this.window = record.firstWindow || 1;
+  adopt({ token, upload, mode, part_size, part_count, firstWindow }) {
+    Object.assign(this, { token, id: upload, mode, partSize: part_size, partCount: part_count, window: firstWindow || 1 });
     this.urls = new Map();
   }
 
@@ -331,13 +326,22 @@ class Upload {
     if (loaded <= before) return;
     this.sent.set(n, loaded);
     this.loaded += loaded - before;
-    this.timer ||= setTimeout(() => this.report(), this.lastReport + 100 - performance.now());
+    this.throttle();
+  }
+
+  /** Reports progress now if the last report is 100 ms old, else once it is. */
+  throttle() {
+    const wait = this.lastReport + 100 - performance.now();
+    if (wait <= 0) return this.report();
+    this.timer ||= setTimeout(() => {
+      this.timer = 0;
+      this.throttle();
+    }, wait);
   }
 
   report() {
-    this.timer = 0;
     if (this.state !== 'running') return;
-    const now = (this.lastReport = performance.now());
+    const now = performance.now();
     const { loaded, samples } = this;
     const total = this.file.size;
     samples.push([now, loaded]);
@@ -351,13 +355,15 @@ class Upload {
     this.bar.setAttribute('aria-valuenow', percent);
     this.bar.setAttribute('aria-valuetext', text);
     this.status.textContent = text;
+    this.lastReport = performance.now();
     this.emit('progress', { loaded, total, bytesPerSecond });
   }
 
-  /** Reports the final progress, keeping to 10 reports a second. */
+  /** Reports the final progress, 100 ms after the last report at the earliest. */
   async flush() {
     clearTimeout(this.timer);
-    await sleep(this.lastReport + 100 - performance.now());
+    this.timer = 0;
+    while (performance.now() < this.lastReport + 100) await sleep(this.lastReport + 100 - performance.now());
     this.report();
   }
 
@@ -409,7 +415,7 @@ class Upload {
     const name = this.file.name;
     this.row = el('li', 'joist-upload');
     this.bar = el('div', 'joist-progress');
-    const aria = { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': `Uploading ${name}` };
+    const aria = { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': `Uploading ${name}` };
     for (const [attribute, value] of Object.entries(aria)) this.bar.setAttribute(attribute, value);
     this.fill = this.bar.appendChild(el('div', 'joist-progress-fill'));
     this.status = el('span', 'joist-upload-status');
@@ -421,8 +427,6 @@ class Upload {
   show(state, text, ...buttons) {
     this.row.dataset.joistState = state;
     this.bar.hidden = state !== 'running';
-    this.bar.setAttribute('aria-valuenow', 0);
-    this.fill.style.width = '0%';
     this.status.textContent = text;
     const focused = this.actions.contains(document.activeElement);
     this.actions.replaceChildren(...buttons);
@@ -462,19 +466,17 @@ class Field {
    * @param {Iterable<File>} files all of them if the field takes several, else the last one
    */
   add(files) {
-    let chosen = [...files];
-    if (!this.multiple) chosen = chosen.slice(-1);
-    const refused = chosen.map((file) => ({ file, ...this.refusal(file) })).filter((refusal) => refusal.code);
+    const accepted = [];
+    const refused = [];
+    for (const file of this.multiple ? files : [...files].slice(-1)) {
+      const refusal = this.refusal(file);
+      if (refusal) refused.push({ file, ...refusal });
+      else accepted.push(file);
+    }
     this.alert(refused.map((refusal) => refusal.message).join('\n'));
     for (const refusal of refused) this.emit('error', refusal);
-    chosen = chosen.filter((file) => !refused.some((refusal) => refusal.file === file));
-    if (chosen.length && !this.multiple) [...this.uploads].forEach((upload) => upload.discard());
-    for (const file of chosen) this.uploads.push(new Upload(this, file));
-  }
-
-  /** Cancels every running upload of the field. */
-  cancel() {
-    this.uploads.filter((upload) => upload.state === 'running').forEach((upload) => upload.discard());
+    if (accepted.length && !this.multiple) [...this.uploads].forEach((upload) => upload.discard());
+    for (const file of accepted) this.uploads.push(new Upload(this, file));
   }
 
   refusal({ name, size, type }) {
@@ -486,7 +488,6 @@ class Field {
       const message = `"${name}" is not an accepted type (${type || 'unknown'}): this field takes ${this.accept.join(', ')}.`;
       return { code: 'type_not_allowed', message };
     }
-    return null;
   }
 
   forget(upload) {
@@ -593,7 +594,6 @@ function release(form, failed) {
  * @typedef {object} JoistField A field's controller.
  * @property {HTMLElement} element the `.joist-field`
  * @property {(files: Iterable<File>) => void} add uploads files, as if chosen
- * @property {() => void} cancel cancels the running uploads
  */
 
 /**
