@@ -21,6 +21,7 @@ const problem = (code, message, extra) => Object.assign(new Error(message), { co
 const retryable = (status) => status === 408 || status === 429 || status >= 500;
 const backoff = (attempt) => 500 * 2 ** attempt * (0.75 + Math.random() / 2);
 const find = (root, name) => root.querySelector(`[data-joist-${name}]`);
+const recordKey = (field, file) => `joist:${JSON.stringify([field, file.name, file.size, file.lastModified])}`;
 
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
@@ -112,7 +113,7 @@ function signedParts(parts) {
   const at = Date.now();
   return new Map(
     parts.map((part) => {
-      const seconds = Number(new URL(part.url, location.href).searchParams.get('X-Amz-Expires'));
+      const seconds = Number(new URL(part.url).searchParams.get('X-Amz-Expires'));
       return [part.number, { part, at, life: seconds * 1000 || Infinity }];
     }),
   );
@@ -130,6 +131,11 @@ function storeAnswer(xhr, expiresAt) {
   const retry = retryable(status);
   const message = `The file store answered HTTP ${status}${said ? `: ${said}` : '.'}`;
   return problem(retry ? 'store_unavailable' : 'store_refused', message, { status, retry });
+}
+
+function storeUnreachable() {
+  const cause = `the network is down, or the bucket's CORS rule may be missing for this origin (${location.origin})`;
+  return problem('network_error', `Could not reach the file store: ${cause}.`, { status: 0, retry: true });
 }
 
 function bytes(count) {
@@ -162,7 +168,7 @@ class Upload {
   constructor(field, file) {
     this.field = field;
     this.file = file;
-    this.key = `joist:${JSON.stringify([field.name, file.name, file.size, file.lastModified])}`;
+    this.key = recordKey(field.name, file);
     this.buildRow();
     this.start();
   }
@@ -205,7 +211,6 @@ class Upload {
     this.loaded = [...this.sent.values()].reduce((sum, size) => sum + size, 0);
     this.samples = [[performance.now(), this.loaded]];
     this.lastReport = 0;
-    this.reached = false;
     this.emit('start', { upload: this.id, mode: this.mode, partCount: this.partCount });
   }
 
@@ -301,23 +306,15 @@ class Upload {
       for (const [name, value] of Object.entries(part.headers || {})) xhr.setRequestHeader(name, value);
       xhr.upload.onprogress = (event) => this.progress(n, event.loaded);
       xhr.onload = () => {
-        this.reached = true;
         const answer = storeAnswer(xhr, at + life);
         if (typeof answer === 'string') return resolve(answer);
         if (answer.expired) this.urls.delete(n);
         reject(answer);
       };
-      xhr.onerror = xhr.ontimeout = () => reject(this.networkError());
+      xhr.onerror = xhr.ontimeout = () => reject(storeUnreachable());
       xhr.onabort = () => reject(signal.reason);
       xhr.send(blob);
     });
-  }
-
-  networkError() {
-    const message = this.reached
-      ? 'The connection to the file store was lost: check the connection.'
-      : `Could not reach the file store: the network is down, or the bucket's CORS rule may be missing for this origin (${location.origin}).`;
-    return problem('network_error', message, { status: 0, retry: true });
   }
 
   /** Counts part `n`'s bytes sent; a retried part counts only past its best attempt. */
@@ -353,7 +350,6 @@ class Upload {
     if (bytesPerSecond) text += ` · ${bytes(bytesPerSecond)}/s · ${duration((total - loaded) / bytesPerSecond)} left`;
     this.fill.style.width = `${percent}%`;
     this.bar.setAttribute('aria-valuenow', percent);
-    this.bar.setAttribute('aria-valuetext', text);
     this.status.textContent = text;
     this.lastReport = performance.now();
     this.emit('progress', { loaded, total, bytesPerSecond });
@@ -386,13 +382,15 @@ class Upload {
     this.state = 'failed';
     this.error = error.message || String(error);
     if (error.api && error.status < 500) this.forgetRecord();
-    const retry = button('Retry', 'joist-retry', () => {
-      this.field.alert('');
-      this.start();
-    });
+    const retry = button('Retry', 'joist-retry', () => this.retry());
     this.show('failed', this.error, retry, button('Remove', 'joist-upload-remove', () => this.discard()));
     this.field.alert(`${this.file.name}: ${this.error}`);
     this.emit('error', { code: error.code || 'client_error', message: this.error });
+  }
+
+  retry() {
+    this.field.alert('');
+    this.start();
   }
 
   /** Cancels or removes the upload: stops it, forgets it, aborts it on the server. */
@@ -466,17 +464,22 @@ class Field {
    * @param {Iterable<File>} files all of them if the field takes several, else the last one
    */
   add(files) {
-    const accepted = [];
-    const refused = [];
-    for (const file of this.multiple ? files : [...files].slice(-1)) {
-      const refusal = this.refusal(file);
-      if (refusal) refused.push({ file, ...refusal });
-      else accepted.push(file);
-    }
+    const chosen = [...files].slice(this.multiple ? 0 : -1);
+    const refused = chosen.map((file) => ({ file, ...this.refusal(file) })).filter((refusal) => refusal.code);
     this.alert(refused.map((refusal) => refusal.message).join('\n'));
     for (const refusal of refused) this.emit('error', refusal);
-    if (accepted.length && !this.multiple) [...this.uploads].forEach((upload) => upload.discard());
-    for (const file of accepted) this.uploads.push(new Upload(this, file));
+    for (const file of chosen) if (!refused.some((refusal) => refusal.file === file)) this.upload(file);
+  }
+
+  /** Uploads `file`, unless it is here already: then a failed upload of it is retried. */
+  upload(file) {
+    const twin = this.uploads.find((upload) => upload.key === recordKey(this.name, file));
+    if (twin) {
+      if (twin.state === 'failed') twin.retry();
+      return;
+    }
+    if (!this.multiple) [...this.uploads].forEach((upload) => upload.discard());
+    this.uploads.push(new Upload(this, file));
   }
 
   refusal({ name, size, type }) {
