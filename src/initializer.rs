@@ -6,7 +6,7 @@ use loco_rs::{
     app::{AppContext, Initializer},
 };
 
-use crate::{Fields, Joist, config::JoistConfig};
+use crate::{Fields, Joist, config::JoistConfig, events::Handlers};
 
 /// Reads `initializers.joist`, sets joist up with the host's fields and shares it with handlers.
 /// A bad config stops the boot with a message naming the key.
@@ -19,13 +19,24 @@ use crate::{Fields, Joist, config::JoistConfig};
 #[derive(Debug, Clone)]
 pub struct JoistInitializer {
     fields: Fields,
+    handlers: Handlers,
 }
 
 impl JoistInitializer {
-    /// An initializer for these fields.
+    /// An initializer for these fields, without event handlers.
     #[must_use]
-    pub const fn new(fields: Fields) -> Self {
-        Self { fields }
+    pub fn new(fields: Fields) -> Self {
+        Self {
+            fields,
+            handlers: Handlers::new(),
+        }
+    }
+
+    /// Delivers upload events to `handlers` (register `JoistUploadEventWorker` too).
+    #[must_use]
+    pub fn with_handlers(mut self, handlers: Handlers) -> Self {
+        self.handlers = handlers;
+        self
     }
 }
 
@@ -37,8 +48,11 @@ impl Initializer for JoistInitializer {
 
     async fn before_run(&self, ctx: &AppContext) -> Result<()> {
         let config = JoistConfig::from_loco(&ctx.config).map_err(crate::Error::from)?;
-        ctx.shared_store
-            .insert(Joist::new(config, self.fields.clone())?);
+        ctx.shared_store.insert(Joist::new(
+            config,
+            self.fields.clone(),
+            self.handlers.clone(),
+        )?);
         Ok(())
     }
 }

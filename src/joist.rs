@@ -9,6 +9,7 @@ use crate::{
     Error, Result,
     config::{ConfigError, CredentialsConfig, JoistConfig},
     dev_endpoint,
+    events::Handlers,
     field::{Denied, Fields, Owner, S3File},
     s3::{Store, StoreSettings, endpoint::Endpoint, presign::SigningCredentials},
     signing::Signer,
@@ -23,6 +24,7 @@ pub struct Joist {
 struct Inner {
     config: JoistConfig,
     fields: Fields,
+    handlers: Handlers,
     signer: Signer,
     store: Store,
 }
@@ -102,13 +104,13 @@ pub fn store_for(config: &JoistConfig) -> Result<Store> {
 }
 
 impl Joist {
-    /// Sets joist up from its validated config and the host's fields; starts the development
+    /// Sets joist up from its validated config, the host's fields and event handlers; starts the development
     /// endpoint when the config enables it.
     ///
     /// # Errors
     /// When credentials are missing, a public field is not declared, or the development
     /// endpoint cannot start.
-    pub fn new(config: JoistConfig, fields: Fields) -> Result<Self> {
+    pub fn new(config: JoistConfig, fields: Fields, handlers: Handlers) -> Result<Self> {
         let fields = fields
             .open_to_public(&config.public_fields)
             .map_err(|message| ConfigError {
@@ -121,6 +123,7 @@ impl Joist {
             inner: Arc::new(Inner {
                 config,
                 fields,
+                handlers,
                 signer,
                 store,
             }),
@@ -145,6 +148,12 @@ impl Joist {
     #[must_use]
     pub fn fields(&self) -> &Fields {
         &self.inner.fields
+    }
+
+    /// The event handlers.
+    #[must_use]
+    pub fn handlers(&self) -> &Handlers {
+        &self.inner.handlers
     }
 
     /// The token and field-value signer.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod controllers;
 pub mod dev_endpoint;
 mod error;
+pub mod events;
 pub mod field;
 pub mod form;
 mod hex;
@@ -19,6 +20,7 @@ pub mod s3;
 pub mod signing;
 pub mod tasks;
 pub mod views;
+pub mod workers;
 
 pub use attach::AttachError;
 pub use config::JoistConfig;

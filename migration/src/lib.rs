@@ -13,12 +13,14 @@
 //! ```
 
 mod m20261125_000001_create_joist_uploads;
+mod m20261125_000002_add_joist_upload_events;
 
 pub use m20261125_000001_create_joist_uploads::Migration as CreateJoistUploads;
+pub use m20261125_000002_add_joist_upload_events::Migration as AddJoistUploadEvents;
 use sea_orm_migration::MigrationTrait;
 
 /// Every joist migration, oldest first.
 #[must_use]
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateJoistUploads)]
+    vec![Box::new(CreateJoistUploads), Box::new(AddJoistUploadEvents)]
 }

@@ -123,6 +123,13 @@ pub struct JoistConfig {
     /// Fields that accept anonymous uploads in this environment, on top of those declared public in code.
     #[serde(default)]
     pub public_fields: Vec<String>,
+    /// How many times a failing event handler is retried. Default `3`.
+    #[serde(default = "defaults::event_retries")]
+    pub event_retries: u32,
+    /// Milliseconds before the first retry of a failing handler; doubled for each next one.
+    /// Default `1000`.
+    #[serde(default = "defaults::event_backoff")]
+    pub event_backoff: u64,
     /// Origins browsers upload from, for the bucket CORS rule (`joist:cors`). Default: the app's
     /// `server.host`.
     #[serde(default)]
@@ -170,6 +177,12 @@ mod defaults {
     }
     pub const fn token_lifetime() -> u64 {
         86_400
+    }
+    pub const fn event_retries() -> u32 {
+        3
+    }
+    pub const fn event_backoff() -> u64 {
+        1000
     }
 }
 

@@ -2,8 +2,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -76,6 +77,9 @@ impl Model {
             updated_at: Set(now),
             finalized_at: Set(None),
             attached_at: Set(None),
+            event_attempts: Set(0),
+            event_error: Set(None),
+            metadata: Set(None),
         };
         Entity::insert(record).exec_with_returning(db).await
     }
@@ -152,6 +156,56 @@ impl Model {
                 .await?
                 .map_or(self.status, |upload| upload.status),
         })
+    }
+
+    /// Records one event handler attempt and its outcome (`None`: it succeeded).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn record_event_attempt(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        error: Option<String>,
+    ) -> Result<(), DbErr> {
+        Entity::update_many()
+            .col_expr(
+                Column::EventAttempts,
+                Expr::col(Column::EventAttempts).add(1),
+            )
+            .col_expr(Column::EventError, Expr::value(error))
+            .col_expr(Column::UpdatedAt, Expr::value(Utc::now().fixed_offset()))
+            .filter(Column::Id.eq(id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Merges `values` into the upload's metadata (keys of `values` win).
+    ///
+    /// # Errors
+    /// When a query fails.
+    pub async fn merge_metadata(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        values: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), DbErr> {
+        let Some(upload) = Self::find(db, id).await? else {
+            return Ok(());
+        };
+        let mut metadata = match upload.metadata {
+            Some(serde_json::Value::Object(existing)) => existing,
+            _ => serde_json::Map::new(),
+        };
+        metadata.extend(values);
+        Entity::update_many()
+            .col_expr(
+                Column::Metadata,
+                Expr::value(serde_json::Value::Object(metadata)),
+            )
+            .filter(Column::Id.eq(id))
+            .exec(db)
+            .await?;
+        Ok(())
     }
 
     /// The upload's plan, as recorded.

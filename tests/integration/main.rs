@@ -5,6 +5,7 @@ mod abort;
 mod attach;
 mod bad_input;
 mod boot;
+mod events;
 mod models;
 mod multipart;
 mod single;

@@ -8,7 +8,10 @@ use loco_rs::app::AppContext;
 use serde::Deserialize;
 
 use super::{access, error::ApiError, json::ApiJson};
-use crate::models::{Upload, UploadStatus, uploads::Changes};
+use crate::{
+    events::{self, UploadEventKind},
+    models::{Upload, UploadStatus, uploads::Changes},
+};
 
 /// The request.
 #[derive(Debug, Deserialize)]
@@ -45,21 +48,26 @@ async fn abort(
                 error: Some("aborted by the client".into()),
                 ..Changes::default()
             };
-            let moved = Upload::transition(
+            match Upload::transition(
                 &ctx.db,
                 upload.id,
                 &ABORTABLE,
                 UploadStatus::Aborted,
                 changes,
             )
-            .await?;
-            if moved.is_none()
-                && Upload::find(&ctx.db, upload.id)
+            .await?
+            {
+                Some(aborted) => {
+                    events::raise(&ctx, &joist, &aborted, UploadEventKind::Finalized).await
+                }
+                None if Upload::find(&ctx.db, upload.id)
                     .await?
                     .map(|now| now.status)
-                    == Some(UploadStatus::Attached)
-            {
-                return Err(attached());
+                    == Some(UploadStatus::Attached) =>
+                {
+                    return Err(attached());
+                }
+                None => {}
             }
         }
     }

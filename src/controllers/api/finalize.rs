@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{access, error::ApiError, json::ApiJson};
 use crate::{
     Joist,
+    events::{self, UploadEventKind},
     models::{Upload, UploadMode, UploadStatus, uploads::Changes},
     s3::StoreError,
     signing::{Purpose, UploadClaims},
@@ -241,7 +242,11 @@ async fn finalize(
             )),
             ..Changes::default()
         };
-        Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Failed, changes).await?;
+        if let Some(failed) =
+            Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Failed, changes).await?
+        {
+            events::raise(&ctx, &joist, &failed, UploadEventKind::Finalized).await;
+        }
         store.delete(&upload.key).await?;
         return Err(ApiError::invalid(
             "size_mismatch",
@@ -255,7 +260,10 @@ async fn finalize(
         ..Changes::default()
     };
     match Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Finalized, changes).await? {
-        Some(finalized) => Ok(Json(respond(&joist, &finalized))),
+        Some(finalized) => {
+            events::raise(&ctx, &joist, &finalized, UploadEventKind::Finalized).await;
+            Ok(Json(respond(&joist, &finalized)))
+        }
         None => settled(&ctx, &joist, upload.id).await.map(Json),
     }
 }

@@ -21,6 +21,7 @@ use super::{
 use crate::{
     Field, Joist,
     config::JoistConfig,
+    events::{self, UploadEventKind},
     field::{display_name, key_safe, normalize_content_type},
     models::{Upload, UploadMode, uploads::NewUpload},
     s3::plan::UploadPlan,
@@ -154,6 +155,8 @@ async fn prepare(
             return Err(error.into());
         }
     };
+
+    events::raise(&ctx, &joist, &upload, UploadEventKind::Prepared).await;
 
     let now = SystemTime::now();
     let now_utc: DateTime<Utc> = now.into();

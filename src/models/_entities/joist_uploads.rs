@@ -87,6 +87,14 @@ pub struct Model {
     pub finalized_at: Option<DateTimeWithTimeZone>,
     /// When it was attached.
     pub attached_at: Option<DateTimeWithTimeZone>,
+    /// How many times event handlers ran for it (failed attempts included).
+    pub event_attempts: i32,
+    /// The last event handler error, cleared when a later attempt succeeds.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub event_error: Option<String>,
+    /// What handlers recorded about the file (e.g. its sniffed type, image dimensions).
+    #[sea_orm(column_type = "Json", nullable)]
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// No relations.

@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use joist::{Field, Fields, JoistInitializer};
+use joist::{Field, Fields, JoistInitializer, events::Handlers, workers::JoistUploadEventWorker};
 use loco_rs::{
     Result,
     app::{AppContext, Hooks, Initializer},
-    bgworker::Queue,
+    bgworker::{BackgroundWorker, Queue},
     boot::{BootResult, StartMode, create_app},
     config::Config,
     controller::AppRoutes,
@@ -16,10 +16,25 @@ use loco_rs::{
 };
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
+use super::handlers::{FailsFirst, Recorder};
+
 pub const PUBLIC_DOC: &str = "test.public_doc";
 pub const PRIVATE_DOC: &str = "test.private_doc";
 pub const PHOTO: &str = "test.photo";
 pub const ARCHIVE: &str = "test.archive";
+/// Its finalize handler fails twice per upload, then succeeds.
+pub const FLAKY: &str = "test.flaky";
+/// Its finalize handler always fails.
+pub const BROKEN: &str = "test.broken";
+
+/// The dummy host's event handlers.
+pub fn handlers() -> Handlers {
+    Handlers::new()
+        .on_prepared(Recorder)
+        .on_finalized(Recorder)
+        .on_finalized_for(FLAKY, FailsFirst(2))
+        .on_finalized_for(BROKEN, FailsFirst(u32::MAX))
+}
 
 /// The dummy host's fields.
 pub fn fields() -> Fields {
@@ -31,6 +46,8 @@ pub fn fields() -> Fields {
         ]))
         .with(Field::new(PRIVATE_DOC).max_size(64 << 20))
         .with(Field::new(ARCHIVE).public())
+        .with(Field::new(FLAKY).public())
+        .with(Field::new(BROKEN).public())
         .with(
             Field::new(PHOTO)
                 .public()
@@ -65,14 +82,15 @@ impl Hooks for App {
     }
 
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
-        Ok(vec![Box::new(JoistInitializer::new(fields()))])
+        Ok(vec![Box::new(JoistInitializer::new(fields()).with_handlers(handlers()))])
     }
 
     fn routes(ctx: &AppContext) -> AppRoutes {
         AppRoutes::empty().add_route(joist::routes(ctx))
     }
 
-    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+    async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {
+        queue.register(JoistUploadEventWorker::build(ctx)).await?;
         Ok(())
     }
 

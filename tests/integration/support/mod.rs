@@ -1,9 +1,10 @@
 //! Helpers shared by the integration tests.
 
+pub mod handlers;
 pub mod host;
 mod request;
 
-pub use request::{Fresh, request};
+pub use request::{Fresh, request, request_with};
 
 use axum_test::TestServer;
 use joist::Joist;

@@ -7,6 +7,7 @@ use axum_test::TestServer;
 use loco_rs::{
     app::{AppContext, Hooks},
     boot::StartMode,
+    config::Config,
     environment::Environment,
 };
 use sea_orm::{ConnectionTrait, Database};
@@ -76,17 +77,23 @@ where
     F: FnOnce(TestServer, AppContext) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let mut config = App::load_config(&Environment::Test)
-        .await
-        .expect("config/test.yaml loads");
+    request_with(|_| {}, StartMode::ServerOnly, test).await;
+}
+
+/// Like [`request`], with the config changed by `configure` and booted in `mode`.
+pub async fn request_with<C, F, Fut>(configure: C, mode: StartMode, test: F)
+where
+    C: FnOnce(&mut Config),
+    F: FnOnce(TestServer, AppContext) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut config = App::load_config(&Environment::Test).await.expect("config/test.yaml loads");
     let (database, url) = Fresh::create(&config.database.uri).await;
     config.database.uri = url;
-    let boot = App::boot(StartMode::ServerOnly, &Environment::Test, config)
-        .await
-        .expect("the host boots");
+    configure(&mut config);
+    let boot = App::boot(mode, &Environment::Test, config).await.expect("the host boots");
     let router = boot.router.clone().expect("a router");
-    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>())
-        .expect("a test server");
+    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>()).expect("a test server");
     let ctx = boot.app_context.clone();
     test(server, ctx.clone()).await;
     ctx.db.close_by_ref().await.ok();
