@@ -92,6 +92,14 @@ impl Model {
         Entity::find_by_id(id).one(db).await
     }
 
+    /// The upload of an object key (what an `S3File` holds).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn find_by_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<Self>, DbErr> {
+        Entity::find().filter(Column::Key.eq(key)).one(db).await
+    }
+
     /// Moves upload `id` to `to` (setting `changes`) only if its status is still one of `from`.
     /// Returns the updated record, or `None` when another call changed it first.
     ///

@@ -46,6 +46,19 @@ for (const store of (process.env.JOIST_E2E_STORES ?? 'embedded,garage').split(',
     await page.close();
   });
 
+  it('shows what the finalize handler found in the file', async () => {
+    const page = await newPage(browser);
+    await chooseManual(page, 'Pictured', pngFile('cover.png', 120));
+    await waitForCompletes(page, 1);
+    await Promise.all([page.waitForURL(/\/cars\/\d+$/), page.click('#car-form button[type=submit]')]);
+    for (let i = 0; i < 50 && !(await page.locator('#manual-summary').count()); i++) {
+      await page.waitForTimeout(100);
+      await page.reload();
+    }
+    assert.equal(await page.textContent('#manual-summary'), '(image/png, 1×1)');
+    await page.close();
+  });
+
   it('shows the current file on the edit form and removes it', async () => {
     const page = await newPage(browser);
     const file = testFile('old.txt', 3, 2);

@@ -23,14 +23,20 @@ fn id(body: &serde_json::Value) -> Uuid {
 }
 
 fn event(kind: UploadEventKind, status_in_database: UploadStatus) -> Seen {
-    Seen { kind, status_in_database }
+    Seen {
+        kind,
+        status_in_database,
+    }
 }
 
 #[tokio::test]
 async fn prepared_and_finalized_events_see_their_committed_state() {
     request(|server, _ctx| async move {
         let prepared = prepare(&server, PUBLIC_DOC, "e.txt", 2, "text/plain").await;
-        assert_eq!(seen(id(&prepared)), [event(UploadEventKind::Prepared, UploadStatus::Prepared)]);
+        assert_eq!(
+            seen(id(&prepared)),
+            [event(UploadEventKind::Prepared, UploadStatus::Prepared)]
+        );
         put_part(&prepared["parts"][0], b"ok").await;
         let (status, _) = post(&server, "finalize", &json!({"token": prepared["token"]})).await;
         assert_eq!(status, 200);
@@ -63,7 +69,10 @@ async fn prepared_and_finalized_events_see_their_committed_state() {
 async fn a_failing_handler_is_retried_then_succeeds_and_attempts_are_recorded() {
     request(|server, ctx| async move {
         let finalized = upload(&server, FLAKY, "scan.txt", b"scan me", "text/plain").await;
-        let record = Upload::find(&ctx.db, id(&finalized)).await.unwrap().unwrap();
+        let record = Upload::find(&ctx.db, id(&finalized))
+            .await
+            .unwrap()
+            .unwrap();
         // the recorder on prepare and on finalize, then the flaky handler: two failures and a success
         assert_eq!((record.event_attempts, record.event_error), (2 + 3, None));
     })
@@ -74,10 +83,20 @@ async fn a_failing_handler_is_retried_then_succeeds_and_attempts_are_recorded() 
 async fn a_handler_that_keeps_failing_gives_up_with_its_error_recorded_and_the_upload_intact() {
     request(|server, ctx| async move {
         let finalized = upload(&server, BROKEN, "never.txt", b"never", "text/plain").await;
-        let record = Upload::find(&ctx.db, id(&finalized)).await.unwrap().unwrap();
+        let record = Upload::find(&ctx.db, id(&finalized))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(record.status, UploadStatus::Finalized);
-        assert_eq!(record.event_attempts, 2 + 4, "the recorder twice, the broken handler 1 + 3 retries");
-        assert_eq!(record.event_error.as_deref(), Some("scan service unavailable (failure 4)"));
+        assert_eq!(
+            record.event_attempts,
+            2 + 4,
+            "the recorder twice, the broken handler 1 + 3 retries"
+        );
+        assert_eq!(
+            record.event_error.as_deref(),
+            Some("scan service unavailable (failure 4)")
+        );
     })
     .await;
 }
@@ -85,26 +104,38 @@ async fn a_handler_that_keeps_failing_gives_up_with_its_error_recorded_and_the_u
 async fn queue_config(kind: &str) -> Option<(serde_json::Value, Option<Fresh>)> {
     match kind {
         "Sqlite" => {
-            let path = std::env::temp_dir().join(format!("joist-queue-{}.sqlite", Uuid::new_v4().simple()));
-            Some((json!({"kind": "Sqlite", "uri": format!("sqlite://{}?mode=rwc", path.display()), "dangerously_flush": true}), None))
+            let path = std::env::temp_dir()
+                .join(format!("joist-queue-{}.sqlite", Uuid::new_v4().simple()));
+            Some((
+                json!({"kind": "Sqlite", "uri": format!("sqlite://{}?mode=rwc", path.display()), "dangerously_flush": true}),
+                None,
+            ))
         }
         "Postgres" => {
-            let url = std::env::var("JOIST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let url = std::env::var("JOIST_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
             if let Err(error) = sea_orm::Database::connect(&url).await {
                 service_missing("PostgreSQL", &error.to_string());
                 return None;
             }
             let (fresh, uri) = Fresh::create(&url).await;
-            Some((json!({"kind": "Postgres", "uri": uri, "dangerously_flush": true}), Some(fresh)))
+            Some((
+                json!({"kind": "Postgres", "uri": uri, "dangerously_flush": true}),
+                Some(fresh),
+            ))
         }
         _ => {
-            let uri = std::env::var("JOIST_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            let uri = std::env::var("JOIST_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
             if std::net::TcpStream::connect(uri.trim_start_matches("redis://")).is_err() {
                 service_missing("Redis", &format!("nothing listens at {uri}"));
                 return None;
             }
             let queue = format!("joist_events_{}", Uuid::new_v4().simple());
-            Some((json!({"kind": "Redis", "uri": uri, "queues": [queue], "dangerously_flush": false}), None))
+            Some((
+                json!({"kind": "Redis", "uri": uri, "queues": [queue], "dangerously_flush": false}),
+                None,
+            ))
         }
     }
 }
@@ -137,7 +168,11 @@ async fn events_travel_through_the_sqlite_postgres_and_redis_queues() {
                 }
                 queue.shutdown().unwrap();
                 worker.abort();
-                assert_eq!(seen(upload), [event(UploadEventKind::Prepared, UploadStatus::Prepared)], "{kind} queue");
+                assert_eq!(
+                    seen(upload),
+                    [event(UploadEventKind::Prepared, UploadStatus::Prepared)],
+                    "{kind} queue"
+                );
             },
         )
         .await;

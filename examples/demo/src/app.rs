@@ -3,10 +3,11 @@
 use std::path::Path;
 
 use async_trait::async_trait;
+use joist::{events::Handlers, workers::JoistUploadEventWorker};
 use loco_rs::{
     Result,
     app::{AppContext, Hooks, Initializer},
-    bgworker::Queue,
+    bgworker::{BackgroundWorker, Queue},
     boot::{BootResult, StartMode, create_app},
     config::Config,
     controller::AppRoutes,
@@ -17,7 +18,7 @@ use loco_rs::{
 use migration::Migrator;
 
 use crate::{
-    controllers, fields, initializers,
+    controllers, fields, initializers, inspect,
     models::_entities::{cars, photos},
 };
 
@@ -44,7 +45,10 @@ impl Hooks for App {
 
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
         Ok(vec![
-            Box::new(joist::JoistInitializer::new(fields::all())),
+            Box::new(
+                joist::JoistInitializer::new(fields::all())
+                    .with_handlers(Handlers::new().on_finalized(inspect::InspectFile)),
+            ),
             Box::new(initializers::view_engine::ViewEngineInitializer),
         ])
     }
@@ -57,7 +61,8 @@ impl Hooks for App {
             .add_route(controllers::photos::routes())
     }
 
-    async fn connect_workers(_ctx: &AppContext, _queue: &Queue) -> Result<()> {
+    async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {
+        queue.register(JoistUploadEventWorker::build(ctx)).await?;
         Ok(())
     }
 

@@ -4,4 +4,5 @@ pub mod app;
 pub mod controllers;
 pub mod fields;
 pub mod initializers;
+pub mod inspect;
 pub mod models;

@@ -12,7 +12,7 @@ async fn post(server: &axum_test::TestServer, path: &str, body: &Value) -> (u16,
 
 #[tokio::test]
 async fn can_create_a_car_with_an_uploaded_manual_and_download_it() {
-    request_with_create_db::<App, _, _>(|server, _ctx| async move {
+    request_with_create_db::<App, _, _>(|server, ctx| async move {
         let manual = b"%PDF-1.4 the owner's manual";
         let (status, prepared) = post(&server, "/api/joist/prepare", &json!({"field": "car.owners_manual", "filename": "Model T manual.pdf", "size": manual.len(), "content_type": "application/pdf"})).await;
         assert_eq!(status, 201, "{prepared}");
@@ -27,6 +27,10 @@ async fn can_create_a_car_with_an_uploaded_manual_and_download_it() {
         assert_eq!(put.status(), 200);
         let (status, finalized) = post(&server, "/api/joist/finalize", &json!({"token": prepared["token"]})).await;
         assert_eq!(status, 200, "{finalized}");
+
+        let record = joist::models::Upload::find_by_key(&ctx.db, finalized["key"].as_str().unwrap()).await.unwrap().unwrap();
+        let metadata = record.metadata.expect("the finalize handler inspected the file");
+        assert_eq!((metadata["sniffed_type"].as_str(), metadata["type_matches"].as_bool()), (Some("application/pdf"), Some(true)));
 
         let (status, car) = post(&server, "/api/cars", &json!({"name": "Model T", "owners_manual": finalized["field_value"]})).await;
         assert_eq!(status, 201, "{car}");

@@ -58,7 +58,7 @@ async fn abort(
             .await?
             {
                 Some(aborted) => {
-                    events::raise(&ctx, &joist, &aborted, UploadEventKind::Finalized).await
+                    events::raise(&ctx, &joist, &aborted, UploadEventKind::Finalized).await;
                 }
                 None if Upload::find(&ctx.db, upload.id)
                     .await?

@@ -25,7 +25,11 @@ static FAILURES: LazyLock<Mutex<HashMap<Uuid, u32>>> = LazyLock::new(Mutex::defa
 
 /// What the recorder saw for `upload`, in order.
 pub fn seen(upload: Uuid) -> Vec<Seen> {
-    SEEN.lock().unwrap().get(&upload).cloned().unwrap_or_default()
+    SEEN.lock()
+        .unwrap()
+        .get(&upload)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Records every event with the status committed in the database when it runs.
@@ -34,11 +38,17 @@ pub struct Recorder;
 #[async_trait]
 impl UploadHandler for Recorder {
     async fn handle(&self, ctx: &AppContext, event: &UploadEvent) -> Result<(), HandlerError> {
-        let committed = Upload::find(&ctx.db, event.upload.id).await?.ok_or("the upload is not committed")?;
-        SEEN.lock().unwrap().entry(event.upload.id).or_default().push(Seen {
-            kind: event.kind,
-            status_in_database: committed.status,
-        });
+        let committed = Upload::find(&ctx.db, event.upload.id)
+            .await?
+            .ok_or("the upload is not committed")?;
+        SEEN.lock()
+            .unwrap()
+            .entry(event.upload.id)
+            .or_default()
+            .push(Seen {
+                kind: event.kind,
+                status_in_database: committed.status,
+            });
         Ok(())
     }
 }

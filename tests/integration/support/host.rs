@@ -82,7 +82,9 @@ impl Hooks for App {
     }
 
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
-        Ok(vec![Box::new(JoistInitializer::new(fields()).with_handlers(handlers()))])
+        Ok(vec![Box::new(
+            JoistInitializer::new(fields()).with_handlers(handlers()),
+        )])
     }
 
     fn routes(ctx: &AppContext) -> AppRoutes {

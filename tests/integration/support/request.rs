@@ -87,13 +87,18 @@ where
     F: FnOnce(TestServer, AppContext) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let mut config = App::load_config(&Environment::Test).await.expect("config/test.yaml loads");
+    let mut config = App::load_config(&Environment::Test)
+        .await
+        .expect("config/test.yaml loads");
     let (database, url) = Fresh::create(&config.database.uri).await;
     config.database.uri = url;
     configure(&mut config);
-    let boot = App::boot(mode, &Environment::Test, config).await.expect("the host boots");
+    let boot = App::boot(mode, &Environment::Test, config)
+        .await
+        .expect("the host boots");
     let router = boot.router.clone().expect("a router");
-    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>()).expect("a test server");
+    let server = TestServer::new(router.into_make_service_with_connect_info::<SocketAddr>())
+        .expect("a test server");
     let ctx = boot.app_context.clone();
     test(server, ctx.clone()).await;
     ctx.db.close_by_ref().await.ok();

@@ -20,7 +20,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{fields::OWNERS_MANUAL, models::cars};
+use crate::{fields::OWNERS_MANUAL, inspect, models::cars};
 
 /// What the car form submits.
 #[derive(Debug, Deserialize)]
@@ -38,6 +38,7 @@ struct CarPage {
     name: String,
     manual_name: Option<String>,
     manual_url: Option<String>,
+    manual_summary: Option<String>,
 }
 
 fn page(joist: &Joist, car: &cars::Model) -> CarPage {
@@ -52,6 +53,7 @@ fn page(joist: &Joist, car: &cars::Model) -> CarPage {
             .owners_manual
             .as_ref()
             .map(|file| joist.download_url(file)),
+        manual_summary: None,
     }
 }
 
@@ -163,7 +165,12 @@ async fn show(
 ) -> Result<Response> {
     let joist = Joist::from_context(&ctx)?;
     let car = find(&ctx, id).await?;
-    format::render().view(&v, "cars/show.html", json!({ "car": page(&joist, &car) }))
+    let mut shown = page(&joist, &car);
+    if let Some(file) = &car.owners_manual {
+        let upload = joist::models::Upload::find_by_key(&ctx.db, file.key()).await?;
+        shown.manual_summary = upload.and_then(|upload| inspect::summary(upload.metadata.as_ref()));
+    }
+    format::render().view(&v, "cars/show.html", json!({ "car": shown }))
 }
 
 async fn edit(
