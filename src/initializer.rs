@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use loco_rs::{
     Result,
     app::{AppContext, Initializer},
+    doctor::{Check, CheckStatus},
 };
 
-use crate::{Fields, Joist, config::JoistConfig, events::Handlers};
+use crate::{Fields, Joist, config::JoistConfig, doctor, events::Handlers, tasks};
 
 /// Reads `initializers.joist`, sets joist up with the host's fields and shares it with handlers.
 /// A bad config stops the boot with a message naming the key.
@@ -40,6 +41,23 @@ impl JoistInitializer {
     }
 }
 
+impl JoistInitializer {
+    /// joist as set up in `ctx`, setting it up first where the initializer did not run (Loco
+    /// runs tasks without initializers).
+    ///
+    /// # Errors
+    /// When the config is wrong or the store settings cannot be resolved.
+    pub fn ensure(&self, ctx: &AppContext) -> crate::Result<Joist> {
+        if let Ok(joist) = Joist::from_context(ctx) {
+            return Ok(joist);
+        }
+        let config = JoistConfig::from_loco(&ctx.config)?;
+        let joist = Joist::new(config, self.fields.clone(), self.handlers.clone())?;
+        ctx.shared_store.insert(joist.clone());
+        Ok(joist)
+    }
+}
+
 #[async_trait]
 impl Initializer for JoistInitializer {
     fn name(&self) -> String {
@@ -47,12 +65,27 @@ impl Initializer for JoistInitializer {
     }
 
     async fn before_run(&self, ctx: &AppContext) -> Result<()> {
-        let config = JoistConfig::from_loco(&ctx.config).map_err(crate::Error::from)?;
-        ctx.shared_store.insert(Joist::new(
-            config,
-            self.fields.clone(),
-            self.handlers.clone(),
-        )?);
+        self.ensure(ctx)?;
         Ok(())
+    }
+
+    /// Feeds `cargo loco doctor` with joist's probes (see `joist:doctor`).
+    async fn check(&self, ctx: &AppContext) -> Result<Option<Check>> {
+        let joist = self.ensure(ctx)?;
+        let probes = doctor::run(&joist, &tasks::origins(ctx, joist.config(), None)).await;
+        let report = probes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(Some(Check {
+            status: if doctor::healthy(&probes) {
+                CheckStatus::Ok
+            } else {
+                CheckStatus::NotOk
+            },
+            message: "joist store".to_string(),
+            description: Some(report),
+        }))
     }
 }

@@ -94,15 +94,6 @@ fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
     })
 }
 
-/// The store `config` describes (starting the development endpoint when it is enabled), for
-/// tools that need the store without the app's fields, such as the `joist:cors` task.
-///
-/// # Errors
-/// When credentials are missing or the development endpoint cannot start.
-pub fn store_for(config: &JoistConfig) -> Result<Store> {
-    Ok(Store::new(&store_settings(config)?))
-}
-
 impl Joist {
     /// Sets joist up from its validated config, the host's fields and event handlers; starts the development
     /// endpoint when the config enables it.
@@ -117,7 +108,7 @@ impl Joist {
                 key: "public_fields".into(),
                 message,
             })?;
-        let store = store_for(&config)?;
+        let store = Store::new(&store_settings(&config)?);
         let signer = Signer::new(&config.secrets);
         Ok(Self {
             inner: Arc::new(Inner {

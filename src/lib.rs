@@ -5,9 +5,11 @@
 //! config reference and the wire protocol.
 
 mod attach;
+pub mod cleanup;
 pub mod config;
 pub mod controllers;
 pub mod dev_endpoint;
+pub mod doctor;
 mod error;
 pub mod events;
 pub mod field;

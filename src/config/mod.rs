@@ -130,6 +130,17 @@ pub struct JoistConfig {
     /// Default `1000`.
     #[serde(default = "defaults::event_backoff")]
     pub event_backoff: u64,
+    /// Seconds after which an unfinished upload (or a multipart upload the store holds that no
+    /// upload owns) is abandoned by cleanup. Default `172800` (2 days).
+    #[serde(default = "defaults::two_days")]
+    pub cleanup_stale_after: u64,
+    /// Seconds after finalize within which a file must be attached, or cleanup deletes it.
+    /// Default `172800` (2 days).
+    #[serde(default = "defaults::two_days")]
+    pub cleanup_unattached_ttl: u64,
+    /// Records cleanup handles per query. Default `100`.
+    #[serde(default = "defaults::cleanup_batch")]
+    pub cleanup_batch: u64,
     /// Origins browsers upload from, for the bucket CORS rule (`joist:cors`). Default: the app's
     /// `server.host`.
     #[serde(default)]
@@ -177,6 +188,12 @@ mod defaults {
     }
     pub const fn token_lifetime() -> u64 {
         86_400
+    }
+    pub const fn two_days() -> u64 {
+        172_800
+    }
+    pub const fn cleanup_batch() -> u64 {
+        100
     }
     pub const fn event_retries() -> u32 {
         3
@@ -277,6 +294,9 @@ impl JoistConfig {
                 "url_lifetime",
                 "must be between 1 and 604800 seconds (7 days)",
             ));
+        }
+        if self.cleanup_batch == 0 {
+            return Err(ConfigError::new("cleanup_batch", "must be above 0"));
         }
         if self.token_lifetime == 0 || self.field_value_lifetime == 0 {
             return Err(ConfigError::new(

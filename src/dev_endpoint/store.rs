@@ -1,6 +1,7 @@
-//! s3s-fs, with `ListParts` reporting each part's ETag (s3s-fs leaves it out) and refusing an
-//! unknown upload, so resuming and ETag checks work on the development endpoint as on a real
-//! store.
+//! s3s-fs, with what it lacks of S3 filled in: `ListParts` reports each part's ETag and refuses an
+//! unknown upload, aborting an unknown upload is `NoSuchUpload`, and `ListMultipartUploads`
+//! exists (the wrapper notes each upload's bucket, key and start beside s3s-fs's own records).
+//! So resuming, ETag checks and cleanup work on the development endpoint as on a real store.
 
 use std::path::PathBuf;
 
@@ -13,9 +14,9 @@ use s3s::{
         CreateMultipartUploadInput, CreateMultipartUploadOutput, DeleteObjectInput,
         DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, ETag, GetObjectInput,
         GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput, HeadObjectOutput,
-        ListBucketsInput, ListBucketsOutput, ListObjectsV2Input, ListObjectsV2Output,
-        ListPartsInput, ListPartsOutput, PutObjectInput, PutObjectOutput, UploadPartInput,
-        UploadPartOutput,
+        ListBucketsInput, ListBucketsOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput,
+        ListObjectsV2Input, ListObjectsV2Output, ListPartsInput, ListPartsOutput, MultipartUpload,
+        PutObjectInput, PutObjectOutput, Timestamp, UploadPartInput, UploadPartOutput,
     },
     s3_error,
 };
@@ -50,6 +51,80 @@ impl DevStore {
         } else {
             Err(s3_error!(NoSuchUpload))
         }
+    }
+
+    fn note_path(&self, upload_id: &str) -> PathBuf {
+        self.root.join(format!(".joist-mpu-{upload_id}.json"))
+    }
+
+    async fn create_noted(
+        &self,
+        request: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let (bucket, key) = (request.input.bucket.clone(), request.input.key.clone());
+        let response = self.inner.create_multipart_upload(request).await?;
+        if let Some(upload_id) = &response.output.upload_id {
+            let initiated = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            let note = serde_json::json!({"bucket": bucket, "key": key, "initiated": initiated});
+            tokio::fs::write(self.note_path(upload_id), note.to_string())
+                .await
+                .map_err(|error| s3_error!(InternalError, "cannot note the upload: {error}"))?;
+        }
+        Ok(response)
+    }
+
+    async fn list_noted(
+        &self,
+        request: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let input = request.input;
+        let prefix = input.prefix.unwrap_or_default();
+        let mut uploads = Vec::new();
+        let mut entries = tokio::fs::read_dir(&self.root)
+            .await
+            .map_err(|error| s3_error!(InternalError, "{error}"))?;
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(upload_id) = name
+                .strip_prefix(".joist-mpu-")
+                .and_then(|rest| rest.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            let Ok(note) = tokio::fs::read(entry.path()).await else {
+                continue;
+            };
+            let Ok(note) = serde_json::from_slice::<serde_json::Value>(&note) else {
+                continue;
+            };
+            let (Some(bucket), Some(key)) = (note["bucket"].as_str(), note["key"].as_str()) else {
+                continue;
+            };
+            if bucket != input.bucket
+                || !key.starts_with(&prefix)
+                || self.existing_upload(upload_id).is_err()
+            {
+                continue;
+            }
+            let initiated = std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(note["initiated"].as_u64().unwrap_or(0));
+            uploads.push(MultipartUpload {
+                key: Some(key.to_string()),
+                upload_id: Some(upload_id.to_string()),
+                initiated: Some(Timestamp::from(initiated)),
+                ..Default::default()
+            });
+        }
+        uploads.sort_by(|a, b| (&a.key, &a.upload_id).cmp(&(&b.key, &b.upload_id)));
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: Some(prefix),
+            is_truncated: Some(false),
+            uploads: Some(uploads),
+            ..Default::default()
+        }))
     }
 
     async fn part_etag(&self, upload_id: &Uuid, number: i32) -> Option<ETag> {
@@ -93,8 +168,34 @@ macro_rules! delegate_to_s3s_fs {
                 &self,
                 request: S3Request<AbortMultipartUploadInput>,
             ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
-                self.existing_upload(&request.input.upload_id)?;
-                self.inner.abort_multipart_upload(request).await
+                let upload_id = self.existing_upload(&request.input.upload_id)?;
+                let response = self.inner.abort_multipart_upload(request).await?;
+                let _ = tokio::fs::remove_file(self.note_path(&upload_id.to_string())).await;
+                Ok(response)
+            }
+
+            async fn complete_multipart_upload(
+                &self,
+                request: S3Request<CompleteMultipartUploadInput>,
+            ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+                let note = self.note_path(&request.input.upload_id);
+                let response = self.inner.complete_multipart_upload(request).await?;
+                let _ = tokio::fs::remove_file(note).await;
+                Ok(response)
+            }
+
+            async fn create_multipart_upload(
+                &self,
+                request: S3Request<CreateMultipartUploadInput>,
+            ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+                self.create_noted(request).await
+            }
+
+            async fn list_multipart_uploads(
+                &self,
+                request: S3Request<ListMultipartUploadsInput>,
+            ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+                self.list_noted(request).await
             }
         }
     };
@@ -110,7 +211,5 @@ delegate_to_s3s_fs! {
     head_object(HeadObjectInput) -> HeadObjectOutput;
     delete_object(DeleteObjectInput) -> DeleteObjectOutput;
     delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
-    create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;
     upload_part(UploadPartInput) -> UploadPartOutput;
-    complete_multipart_upload(CompleteMultipartUploadInput) -> CompleteMultipartUploadOutput;
 }

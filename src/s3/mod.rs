@@ -9,7 +9,7 @@ pub mod presign;
 pub(crate) mod store;
 
 pub use client::StoreSettings;
-pub use store::{ObjectInfo, Store, StoredPart};
+pub use store::{ListedUpload, ObjectInfo, Store, StoredPart};
 
 /// A failed call to the store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

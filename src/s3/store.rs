@@ -23,6 +23,17 @@ pub struct StoredPart {
     pub size: u64,
 }
 
+/// An unfinished multipart upload the store lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedUpload {
+    /// Its object key.
+    pub key: String,
+    /// The store's upload id.
+    pub upload_id: String,
+    /// When it was started, when the store says.
+    pub initiated: Option<std::time::SystemTime>,
+}
+
 /// What `HeadObject` says of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectInfo {
@@ -207,6 +218,48 @@ impl Store {
             .await
             .map_err(|error| classify(&error))?;
         Ok(output.e_tag)
+    }
+
+    /// Every unfinished multipart upload under `prefix`.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn list_multipart_uploads(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<ListedUpload>, StoreError> {
+        let mut listed = Vec::new();
+        let (mut key_marker, mut upload_marker) = (None, None);
+        loop {
+            let page = self
+                .client
+                .list_multipart_uploads()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker.take())
+                .set_upload_id_marker(upload_marker.take())
+                .send()
+                .await
+                .map_err(|error| classify(&error))?;
+            listed.extend(page.uploads().iter().filter_map(|upload| {
+                Some(ListedUpload {
+                    key: upload.key.clone()?,
+                    upload_id: upload.upload_id.clone()?,
+                    initiated: upload
+                        .initiated
+                        .and_then(|at| std::time::SystemTime::try_from(at).ok()),
+                })
+            }));
+            if page.is_truncated != Some(true) {
+                break;
+            }
+            key_marker = page.next_key_marker;
+            upload_marker = page.next_upload_id_marker;
+            if key_marker.is_none() && upload_marker.is_none() {
+                break;
+            }
+        }
+        Ok(listed)
     }
 
     /// Aborts a multipart upload; one already gone counts as aborted.

@@ -7,27 +7,23 @@ use loco_rs::{
     task::{Task, TaskInfo, Vars},
 };
 
-use crate::{config::JoistConfig, joist::store_for, s3::cors};
+use crate::{JoistInitializer, s3::cors};
 
 /// `cargo loco task joist:cors [origins:https://a.example,https://b.example] [apply:true]`.
 ///
 /// Origins come from the `origins` argument, else `cors_origins` in the config, else the app's
 /// `server.host`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Cors;
+#[derive(Debug, Clone)]
+pub struct Cors {
+    joist: JoistInitializer,
+}
 
-fn origins(ctx: &AppContext, config: &JoistConfig, vars: &Vars) -> Vec<String> {
-    if let Ok(listed) = vars.cli_arg("origins") {
-        return listed
-            .split(',')
-            .map(|origin| origin.trim().to_string())
-            .filter(|origin| !origin.is_empty())
-            .collect();
+impl Cors {
+    /// The task, for the app's joist setup.
+    #[must_use]
+    pub const fn new(joist: JoistInitializer) -> Self {
+        Self { joist }
     }
-    if !config.cors_origins.is_empty() {
-        return config.cors_origins.clone();
-    }
-    vec![ctx.config.server.host.trim_end_matches('/').to_string()]
 }
 
 #[async_trait]
@@ -42,9 +38,9 @@ impl Task for Cors {
 
     #[allow(clippy::print_stdout)] // a CLI task: its output is the point
     async fn run(&self, ctx: &AppContext, vars: &Vars) -> Result<()> {
-        let config = JoistConfig::from_loco(&ctx.config).map_err(crate::Error::from)?;
-        let store = store_for(&config)?;
-        let origins = origins(ctx, &config, vars);
+        let joist = self.joist.ensure(ctx)?;
+        let store = joist.store();
+        let origins = super::origins(ctx, joist.config(), Some(vars));
         let rule = cors::rule_json(&origins);
         println!("{}", serde_json::to_string_pretty(&rule)?);
         if vars.cli_arg("apply").is_ok_and(|apply| apply == "true") {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use joist::{events::Handlers, workers::JoistUploadEventWorker};
+use joist::workers::{JoistCleanupWorker, JoistUploadEventWorker};
 use loco_rs::{
     Result,
     app::{AppContext, Hooks, Initializer},
@@ -18,7 +18,7 @@ use loco_rs::{
 use migration::Migrator;
 
 use crate::{
-    controllers, fields, initializers, inspect,
+    controllers, fields, initializers,
     models::_entities::{cars, photos},
 };
 
@@ -45,10 +45,7 @@ impl Hooks for App {
 
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
         Ok(vec![
-            Box::new(
-                joist::JoistInitializer::new(fields::all())
-                    .with_handlers(Handlers::new().on_finalized(inspect::InspectFile)),
-            ),
+            Box::new(fields::joist()),
             Box::new(initializers::view_engine::ViewEngineInitializer),
         ])
     }
@@ -63,11 +60,13 @@ impl Hooks for App {
 
     async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {
         queue.register(JoistUploadEventWorker::build(ctx)).await?;
+        queue.register(JoistCleanupWorker::build(ctx)).await?;
         Ok(())
     }
 
     fn register_tasks(tasks: &mut Tasks) {
-        tasks.register(joist::tasks::Cors);
+        tasks.register(joist::tasks::Cors::new(fields::joist()));
+        tasks.register(joist::tasks::Cleanup::new(fields::joist()));
     }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {

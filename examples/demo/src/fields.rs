@@ -1,6 +1,8 @@
 //! The demo's upload fields.
 
-use joist::{Field, Fields};
+use joist::{Field, Fields, JoistInitializer, events::Handlers};
+
+use crate::inspect::InspectFile;
 
 /// The car's owner's manual.
 pub const OWNERS_MANUAL: &str = "car.owners_manual";
@@ -22,4 +24,9 @@ pub fn all() -> Fields {
                 .accept(["image/*"])
                 .multiple(),
         )
+}
+
+/// joist as the demo sets it up: its fields, and the finalize handler that inspects each file.
+pub fn joist() -> JoistInitializer {
+    JoistInitializer::new(all()).with_handlers(Handlers::new().on_finalized(InspectFile))
 }

@@ -3,7 +3,11 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use joist::{Field, Fields, JoistInitializer, events::Handlers, workers::JoistUploadEventWorker};
+use joist::{
+    Field, Fields, JoistInitializer,
+    events::Handlers,
+    workers::{JoistCleanupWorker, JoistUploadEventWorker},
+};
 use loco_rs::{
     Result,
     app::{AppContext, Hooks, Initializer},
@@ -93,6 +97,7 @@ impl Hooks for App {
 
     async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {
         queue.register(JoistUploadEventWorker::build(ctx)).await?;
+        queue.register(JoistCleanupWorker::build(ctx)).await?;
         Ok(())
     }
 

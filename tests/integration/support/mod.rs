@@ -3,6 +3,7 @@
 pub mod handlers;
 pub mod host;
 mod request;
+pub mod stores;
 
 pub use request::{Fresh, request, request_with};
 
