@@ -67,6 +67,7 @@ impl Hooks for App {
     fn register_tasks(tasks: &mut Tasks) {
         tasks.register(joist::tasks::Cors::new(fields::joist()));
         tasks.register(joist::tasks::Cleanup::new(fields::joist()));
+        tasks.register(joist::tasks::Doctor::new(fields::joist()));
     }
 
     async fn truncate(ctx: &AppContext) -> Result<()> {
