@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use loco_rs::app::AppContext;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 pub use report::{CleanupReport, Phase};
 
@@ -68,35 +70,87 @@ pub async fn run(
         dry_run: options.dry_run,
         ..CleanupReport::default()
     };
-    abandon_stale(ctx, joist, options, &mut report, progress).await?;
-    delete_unattached(ctx, joist, options, &mut report, progress).await?;
+    sweep(
+        ctx,
+        joist,
+        options,
+        Sweep::stale(options),
+        &mut report,
+        progress,
+    )
+    .await?;
+    sweep(
+        ctx,
+        joist,
+        options,
+        Sweep::unattached(options),
+        &mut report,
+        progress,
+    )
+    .await?;
     abort_orphans(ctx, joist, options, &mut report, progress).await?;
     Ok(report)
 }
 
 const OPEN: [UploadStatus; 2] = [UploadStatus::Prepared, UploadStatus::Uploading];
 
-async fn abandon_stale(
+/// What one record phase selects and what it moves the records to.
+struct Sweep {
+    phase: Phase,
+    condition: Condition,
+    order: Column,
+    from: &'static [UploadStatus],
+    to: UploadStatus,
+    note: &'static str,
+}
+
+impl Sweep {
+    fn stale(options: CleanupOptions) -> Self {
+        Self {
+            phase: Phase::Stale,
+            condition: Condition::all()
+                .add(Column::Status.is_in(OPEN))
+                .add(Column::CreatedAt.lt(cutoff(options.stale_after))),
+            order: Column::CreatedAt,
+            from: &OPEN,
+            to: UploadStatus::Aborted,
+            note: "abandoned: aborted by cleanup",
+        }
+    }
+
+    fn unattached(options: CleanupOptions) -> Self {
+        Self {
+            phase: Phase::Unattached,
+            condition: Condition::all()
+                .add(Column::Status.eq(UploadStatus::Finalized))
+                .add(Column::FinalizedAt.lt(cutoff(options.unattached_ttl))),
+            order: Column::FinalizedAt,
+            from: &[UploadStatus::Finalized],
+            to: UploadStatus::Deleted,
+            note: "never attached: deleted by cleanup",
+        }
+    }
+}
+
+/// Moves the records `sweep` selects, a batch at a time, then cleans their objects in the store.
+async fn sweep(
     ctx: &AppContext,
     joist: &Joist,
     options: CleanupOptions,
+    sweep: Sweep,
     report: &mut CleanupReport,
     progress: &mut (dyn FnMut(Phase, u64, u64) + Send),
 ) -> crate::Result<()> {
-    let stale = || {
-        Entity::find()
-            .filter(Column::Status.is_in(OPEN))
-            .filter(Column::CreatedAt.lt(cutoff(options.stale_after)))
-    };
-    let total = stale().count(&ctx.db).await?;
-    progress(Phase::Stale, 0, total);
+    let selected = || Entity::find().filter(sweep.condition.clone());
+    let total = selected().count(&ctx.db).await?;
+    progress(sweep.phase, 0, total);
     if options.dry_run {
-        report.stale_aborted = total;
+        *report.count_of(sweep.phase) = total;
         return Ok(());
     }
     loop {
-        let batch = stale()
-            .order_by_asc(Column::CreatedAt)
+        let batch = selected()
+            .order_by_asc(sweep.order)
             .limit(options.batch_size)
             .all(&ctx.db)
             .await?;
@@ -105,72 +159,25 @@ async fn abandon_stale(
         }
         for upload in batch {
             let changes = Changes {
-                error: Some("abandoned: aborted by cleanup".into()),
+                error: Some(sweep.note.into()),
                 ..Changes::default()
             };
-            let Some(aborted) =
-                Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Aborted, changes)
-                    .await?
+            let Some(moved) =
+                Upload::transition(&ctx.db, upload.id, sweep.from, sweep.to, changes).await?
             else {
                 continue;
             };
-            report.stale_aborted += 1;
-            if let Some(s3_upload_id) = &aborted.s3_upload_id {
-                report.count_store(joist.store().abort(&aborted.key, s3_upload_id).await);
+            *report.count_of(sweep.phase) += 1;
+            if let Some(s3_upload_id) = &moved.s3_upload_id
+                && sweep.to == UploadStatus::Aborted
+            {
+                report.count_store(joist.store().abort(&moved.key, s3_upload_id).await);
             }
-            report.count_store(joist.store().delete(&aborted.key).await);
-            events::raise(ctx, joist, &aborted, UploadEventKind::Finalized).await;
-            progress(Phase::Stale, report.stale_aborted, total);
-        }
-    }
-    Ok(())
-}
-
-async fn delete_unattached(
-    ctx: &AppContext,
-    joist: &Joist,
-    options: CleanupOptions,
-    report: &mut CleanupReport,
-    progress: &mut (dyn FnMut(Phase, u64, u64) + Send),
-) -> crate::Result<()> {
-    let unattached = || {
-        Entity::find()
-            .filter(Column::Status.eq(UploadStatus::Finalized))
-            .filter(Column::FinalizedAt.lt(cutoff(options.unattached_ttl)))
-    };
-    let total = unattached().count(&ctx.db).await?;
-    progress(Phase::Unattached, 0, total);
-    if options.dry_run {
-        report.unattached_deleted = total;
-        return Ok(());
-    }
-    loop {
-        let batch = unattached()
-            .order_by_asc(Column::FinalizedAt)
-            .limit(options.batch_size)
-            .all(&ctx.db)
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        for upload in batch {
-            let changes = Changes {
-                error: Some("never attached: deleted by cleanup".into()),
-                ..Changes::default()
-            };
-            let deleted = Upload::transition(
-                &ctx.db,
-                upload.id,
-                &[UploadStatus::Finalized],
-                UploadStatus::Deleted,
-                changes,
-            )
-            .await?;
-            if let Some(deleted) = deleted {
-                report.unattached_deleted += 1;
-                report.count_store(joist.store().delete(&deleted.key).await);
-                progress(Phase::Unattached, report.unattached_deleted, total);
+            report.count_store(joist.store().delete(&moved.key).await);
+            if sweep.to == UploadStatus::Aborted {
+                events::raise(ctx, joist, &moved, UploadEventKind::Finalized).await;
             }
+            progress(sweep.phase, *report.count_of(sweep.phase), total);
         }
     }
     Ok(())

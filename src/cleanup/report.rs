@@ -41,6 +41,14 @@ pub struct CleanupReport {
 }
 
 impl CleanupReport {
+    pub(crate) const fn count_of(&mut self, phase: Phase) -> &mut u64 {
+        match phase {
+            Phase::Stale => &mut self.stale_aborted,
+            Phase::Unattached => &mut self.unattached_deleted,
+            Phase::Orphans => &mut self.orphans_aborted,
+        }
+    }
+
     pub(crate) fn count_store(&mut self, outcome: Result<(), StoreError>) {
         if let Err(error) = outcome {
             tracing::warn!(%error, "joist cleanup: a store call failed; the next run retries it");

@@ -4,12 +4,14 @@
 mod client;
 pub mod cors;
 pub mod endpoint;
+mod multipart;
 pub mod plan;
 pub mod presign;
 pub(crate) mod store;
 
 pub use client::StoreSettings;
-pub use store::{ListedUpload, ObjectInfo, Store, StoredPart};
+pub use multipart::{ListedUpload, StoredPart};
+pub use store::{ObjectInfo, Store};
 
 /// A failed call to the store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -81,6 +81,29 @@ fn refused(
     )
 }
 
+/// The name and manual the form asks for, or the message to show with the form again.
+async fn read_form(
+    ctx: &AppContext,
+    request: &Parts,
+    form: &CarForm,
+    current: Option<joist::S3File>,
+) -> std::result::Result<(String, Option<joist::S3File>), String> {
+    let name = form.name.trim();
+    if name.is_empty() {
+        return Err("A car needs a name.".to_string());
+    }
+    let joist = Joist::from_context(ctx).map_err(|error| error.to_string())?;
+    let owner = joist
+        .owner(ctx, request, OWNERS_MANUAL)
+        .await
+        .map_err(|denied| denied.to_string())?;
+    let manual = joist
+        .apply(&ctx.db, OWNERS_MANUAL, &form.owners_manual, &owner, current)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok((name.to_string(), manual))
+}
+
 async fn index(
     ViewEngine(v): ViewEngine<TeraView>,
     State(ctx): State<AppContext>,
@@ -104,50 +127,13 @@ async fn create(
     request: Parts,
     Form(form): Form<CarForm>,
 ) -> Result<Response> {
-    let joist = Joist::from_context(&ctx)?;
-    let name = form.name.trim();
-    if name.is_empty() {
-        return refused(
-            &v,
-            "cars/new.html",
-            "/cars",
-            &form,
-            None,
-            "A car needs a name.",
-        );
-    }
-    let owner = match joist.owner(&ctx, &request, OWNERS_MANUAL).await {
-        Ok(owner) => owner,
-        Err(denied) => {
-            return refused(
-                &v,
-                "cars/new.html",
-                "/cars",
-                &form,
-                None,
-                &denied.to_string(),
-            );
-        }
-    };
-    let manual = match joist
-        .apply(&ctx.db, OWNERS_MANUAL, &form.owners_manual, &owner, None)
-        .await
-    {
-        Ok(manual) => manual,
-        Err(error) => {
-            return refused(
-                &v,
-                "cars/new.html",
-                "/cars",
-                &form,
-                None,
-                &error.to_string(),
-            );
-        }
+    let (name, manual) = match read_form(&ctx, &request, &form, None).await {
+        Ok(read) => read,
+        Err(message) => return refused(&v, "cars/new.html", "/cars", &form, None, &message),
     };
     let now = Utc::now().fixed_offset();
     let car = cars::ActiveModel {
-        name: Set(name.to_string()),
+        name: Set(name),
         owners_manual: Set(manual),
         created_at: Set(now),
         updated_at: Set(now),
@@ -194,58 +180,24 @@ async fn update(
     request: Parts,
     Form(form): Form<CarForm>,
 ) -> Result<Response> {
-    let joist = Joist::from_context(&ctx)?;
     let car = find(&ctx, id).await?;
     let action = format!("/cars/{id}");
     let current = car.owners_manual.clone();
-    let name = form.name.trim();
-    if name.is_empty() {
-        return refused(
-            &v,
-            "cars/edit.html",
-            &action,
-            &form,
-            current.as_ref(),
-            "A car needs a name.",
-        );
-    }
-    let owner = match joist.owner(&ctx, &request, OWNERS_MANUAL).await {
-        Ok(owner) => owner,
-        Err(denied) => {
+    let (name, manual) = match read_form(&ctx, &request, &form, current.clone()).await {
+        Ok(read) => read,
+        Err(message) => {
             return refused(
                 &v,
                 "cars/edit.html",
                 &action,
                 &form,
                 current.as_ref(),
-                &denied.to_string(),
-            );
-        }
-    };
-    let manual = match joist
-        .apply(
-            &ctx.db,
-            OWNERS_MANUAL,
-            &form.owners_manual,
-            &owner,
-            current.clone(),
-        )
-        .await
-    {
-        Ok(manual) => manual,
-        Err(error) => {
-            return refused(
-                &v,
-                "cars/edit.html",
-                &action,
-                &form,
-                current.as_ref(),
-                &error.to_string(),
+                &message,
             );
         }
     };
     let mut car: cars::ActiveModel = car.into();
-    car.name = Set(name.to_string());
+    car.name = Set(name);
     car.owners_manual = Set(manual);
     car.updated_at = Set(Utc::now().fixed_offset());
     car.update(&ctx.db).await?;
