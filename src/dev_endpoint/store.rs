@@ -1,6 +1,7 @@
 //! s3s-fs, with what it lacks of S3 filled in: `ListParts` reports each part's ETag and refuses an
-//! unknown upload, aborting an unknown upload is `NoSuchUpload`, and `ListMultipartUploads`
-//! exists (the wrapper notes each upload's bucket, key and start beside s3s-fs's own records).
+//! unknown upload, aborting an unknown upload is `NoSuchUpload`, `ListMultipartUploads` exists
+//! (the wrapper notes each upload's bucket, key and start beside s3s-fs's own records), and a PUT
+//! refused for its checksum leaves no object. It does not check per-part checksums.
 //! So resuming, ETag checks and cleanup work on the development endpoint as on a real store.
 
 use std::path::PathBuf;
@@ -127,6 +128,24 @@ impl DevStore {
         }))
     }
 
+    /// s3s-fs checks a PUT's checksum only after the object is in place; a refused PUT of a new
+    /// key must leave nothing behind, as on S3.
+    async fn put_checked(
+        &self,
+        request: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        let path = self
+            .root
+            .join(&request.input.bucket)
+            .join(&request.input.key);
+        let existed = path.exists();
+        let outcome = self.inner.put_object(request).await;
+        if outcome.is_err() && !existed {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        outcome
+    }
+
     async fn part_etag(&self, upload_id: &Uuid, number: i32) -> Option<ETag> {
         let path = self
             .root
@@ -191,6 +210,10 @@ macro_rules! delegate_to_s3s_fs {
                 self.create_noted(request).await
             }
 
+            async fn put_object(&self, request: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+                self.put_checked(request).await
+            }
+
             async fn list_multipart_uploads(
                 &self,
                 request: S3Request<ListMultipartUploadsInput>,
@@ -206,7 +229,6 @@ delegate_to_s3s_fs! {
     head_bucket(HeadBucketInput) -> HeadBucketOutput;
     list_buckets(ListBucketsInput) -> ListBucketsOutput;
     list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
-    put_object(PutObjectInput) -> PutObjectOutput;
     get_object(GetObjectInput) -> GetObjectOutput;
     head_object(HeadObjectInput) -> HeadObjectOutput;
     delete_object(DeleteObjectInput) -> DeleteObjectOutput;

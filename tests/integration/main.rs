@@ -6,6 +6,7 @@ mod attach;
 mod bad_input;
 mod boot;
 mod cleanup;
+mod conformance;
 mod events;
 mod models;
 mod multipart;

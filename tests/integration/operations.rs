@@ -19,9 +19,14 @@ fn report(joist: &Joist, probes: &[doctor::Probe]) -> String {
     text.replace(joist.store().bucket(), "[bucket]")
 }
 
+/// Not on MiniStack: it does not keep a CORS rule the Rust SDK puts (one botocore puts works),
+/// so `joist:cors apply:true` cannot set it up there yet.
 #[tokio::test]
 async fn the_doctor_passes_on_a_store_set_up_for_browsers() {
-    for store in stores() {
+    for store in stores()
+        .into_iter()
+        .filter(|store| store.name != "ministack")
+    {
         let prefix = format!("doctor-{}/", Uuid::new_v4().simple());
         request_with(
             |config| store.configure(config, &prefix),
@@ -87,7 +92,8 @@ async fn the_doctor_names_a_missing_bucket_and_refused_credentials() {
             },
         )
         .await;
-        {
+        // MiniStack does not check header signatures made with its root key.
+        if store.name != "ministack" {
             let wrong_secret = |config: &mut loco_rs::config::Config| {
                 store.configure(config, &prefix);
                 let joist = config

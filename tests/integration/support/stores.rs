@@ -1,5 +1,6 @@
-//! The stores a test can run against: the embedded endpoint always, Garage when `scripts/test`
-//! started one (`JOIST_TEST_GARAGE_*`), which the full suite insists on.
+//! The stores a test can run against: the embedded endpoint always, and Garage and MiniStack when
+//! `scripts/test` started them (`JOIST_TEST_GARAGE_*`, `JOIST_TEST_MINISTACK_*`), which the full
+//! suite insists on.
 
 use loco_rs::config::Config;
 use serde_json::json;
@@ -7,7 +8,7 @@ use serde_json::json;
 /// A store to run against: its name and how it changes the host's config.
 pub struct StoreUnderTest {
     pub name: &'static str,
-    garage: Option<[String; 5]>,
+    remote: Option<[String; 5]>,
 }
 
 impl StoreUnderTest {
@@ -20,7 +21,7 @@ impl StoreUnderTest {
             .get_mut("joist")
             .unwrap();
         joist["upload_prefix"] = json!(prefix);
-        if let Some([endpoint, access_key, secret_key, bucket, region]) = &self.garage {
+        if let Some([endpoint, access_key, secret_key, bucket, region]) = &self.remote {
             let block = joist.as_object_mut().unwrap();
             block.remove("dev_endpoint");
             block.insert("endpoint".into(), json!(endpoint));
@@ -35,26 +36,31 @@ impl StoreUnderTest {
     }
 }
 
-/// The embedded endpoint, and Garage when one is running.
+fn remote(name: &'static str, variable: &str) -> Option<StoreUnderTest> {
+    let values: Vec<String> = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET", "REGION"]
+        .iter()
+        .filter_map(|part| std::env::var(format!("JOIST_TEST_{variable}_{part}")).ok())
+        .collect();
+    let remote = <[String; 5]>::try_from(values).ok();
+    if remote.is_none() {
+        super::service_missing(
+            name,
+            &format!("JOIST_TEST_{variable}_* are not set (scripts/test starts one)"),
+        );
+    }
+    remote.map(|remote| StoreUnderTest {
+        name,
+        remote: Some(remote),
+    })
+}
+
+/// The embedded endpoint, then Garage and MiniStack when they are running.
 pub fn stores() -> Vec<StoreUnderTest> {
     let mut stores = vec![StoreUnderTest {
         name: "embedded",
-        garage: None,
+        remote: None,
     }];
-    let names = ["ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "BUCKET", "REGION"];
-    let values: Vec<String> = names
-        .iter()
-        .filter_map(|name| std::env::var(format!("JOIST_TEST_GARAGE_{name}")).ok())
-        .collect();
-    match <[String; 5]>::try_from(values) {
-        Ok(garage) => stores.push(StoreUnderTest {
-            name: "garage",
-            garage: Some(garage),
-        }),
-        Err(_) => super::service_missing(
-            "Garage",
-            "JOIST_TEST_GARAGE_* are not set (scripts/test starts one)",
-        ),
-    }
+    stores.extend(remote("garage", "GARAGE"));
+    stores.extend(remote("ministack", "MINISTACK"));
     stores
 }
