@@ -11,7 +11,13 @@ use crate::{
     dev_endpoint,
     events::Handlers,
     field::{Denied, Fields, Owner, S3File},
-    s3::{Store, StoreSettings, endpoint::Endpoint, presign::SigningCredentials},
+    models::Upload,
+    s3::{
+        Store, StoreError, StoreSettings,
+        endpoint::Endpoint,
+        presign::SigningCredentials,
+        sts::{StsBroker, UploadCredentials},
+    },
     signing::Signer,
 };
 
@@ -27,6 +33,7 @@ struct Inner {
     handlers: Handlers,
     signer: Signer,
     store: Store,
+    sts: Option<StsBroker>,
 }
 
 impl std::fmt::Debug for Joist {
@@ -108,7 +115,17 @@ impl Joist {
                 key: "public_fields".into(),
                 message,
             })?;
-        let store = Store::new(&store_settings(&config)?);
+        let settings = store_settings(&config)?;
+        let store = Store::new(&settings);
+        let sts = config.upload_sts_arn.as_deref().map(|role_arn| {
+            let endpoint = config
+                .sts_endpoint
+                .clone()
+                .or_else(|| config.endpoint.clone());
+            let endpoint =
+                endpoint.unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", config.region));
+            StsBroker::new(&settings, role_arn, &endpoint)
+        });
         let signer = Signer::new(&config.secrets);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -117,6 +134,7 @@ impl Joist {
                 handlers,
                 signer,
                 store,
+                sts,
             }),
         })
     }
@@ -157,6 +175,23 @@ impl Joist {
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The temporary credentials that sign `upload`'s URLs when `upload_sts_arn` is set.
+    ///
+    /// # Errors
+    /// When STS refuses or cannot be reached.
+    pub async fn upload_credentials(
+        &self,
+        upload: &Upload,
+    ) -> std::result::Result<Option<UploadCredentials>, StoreError> {
+        match &self.inner.sts {
+            Some(sts) => sts
+                .credentials_for(upload.id, &upload.key, self.inner.config.url_lifetime())
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Who `request` uploads to `field` as, by the field's authorizer: what a host's controller

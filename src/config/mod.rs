@@ -68,6 +68,14 @@ pub struct JoistConfig {
     /// Default unset (URLs are signed with the configured credentials).
     #[serde(default)]
     pub upload_sts_arn: Option<String>,
+    /// With `upload_sts_arn`: also return each upload's temporary credentials, bucket, key, region
+    /// and endpoint from `prepare`, for SDK clients. Default `false`.
+    #[serde(default)]
+    pub sts_expose_credentials: bool,
+    /// The STS endpoint. Default: `endpoint` when set (emulators serve STS there), else AWS STS
+    /// of `region`.
+    #[serde(default)]
+    pub sts_endpoint: Option<String>,
     /// The bucket uploads go to. Required.
     pub bucket: Option<String>,
     /// The store's region. Default `us-east-1`.
@@ -316,6 +324,18 @@ impl JoistConfig {
             return Err(ConfigError::new(
                 "dev_endpoint.enabled",
                 "set either `endpoint` or `dev_endpoint.enabled`, not both",
+            ));
+        }
+        if self.upload_sts_arn.is_some() && self.dev_endpoint.enabled {
+            return Err(ConfigError::new(
+                "upload_sts_arn",
+                "the development endpoint has no STS: unset it, or use a real store",
+            ));
+        }
+        if self.sts_expose_credentials && self.upload_sts_arn.is_none() {
+            return Err(ConfigError::new(
+                "sts_expose_credentials",
+                "needs `upload_sts_arn`",
             ));
         }
         if self.credentials.is_some() && self.dev_endpoint.enabled {

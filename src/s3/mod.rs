@@ -8,6 +8,7 @@ mod multipart;
 pub mod plan;
 pub mod presign;
 pub(crate) mod store;
+pub mod sts;
 
 pub use client::StoreSettings;
 pub use multipart::{ListedUpload, StoredPart};

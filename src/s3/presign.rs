@@ -84,9 +84,27 @@ impl Presigner {
         }
     }
 
-    /// The presigned URL for `request`, valid from `now`.
+    /// The endpoint the URLs point at.
+    #[must_use]
+    pub const fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The presigned URL for `request`, valid from `now`, signed with the configured credentials.
     #[must_use]
     pub fn presign(&self, request: &PresignRequest<'_>, now: SystemTime) -> String {
+        self.presign_as(request, now, None)
+    }
+
+    /// Like [`Self::presign`], signed with `credentials` when given (an upload's temporary ones).
+    #[must_use]
+    pub fn presign_as(
+        &self,
+        request: &PresignRequest<'_>,
+        now: SystemTime,
+        credentials: Option<&SigningCredentials>,
+    ) -> String {
+        let signer = credentials.unwrap_or(&self.credentials);
         let time: DateTime<Utc> = now.into();
         let date = time.format("%Y%m%d").to_string();
         let amz_date = time.format("%Y%m%dT%H%M%SZ").to_string();
@@ -111,7 +129,7 @@ impl Presigner {
             ("X-Amz-Algorithm".into(), "AWS4-HMAC-SHA256".into()),
             (
                 "X-Amz-Credential".into(),
-                format!("{}/{scope}", self.credentials.access_key_id),
+                format!("{}/{scope}", signer.access_key_id),
             ),
             ("X-Amz-Date".into(), amz_date.clone()),
             (
@@ -120,7 +138,7 @@ impl Presigner {
             ),
             ("X-Amz-SignedHeaders".into(), signed_headers.clone()),
         ];
-        if let Some(token) = &self.credentials.session_token {
+        if let Some(token) = &signer.session_token {
             query.push(("X-Amz-Security-Token".into(), token.clone()));
         }
         query.extend(
@@ -160,8 +178,16 @@ impl Presigner {
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
             crate::hex::encode(&Sha256::digest(canonical.as_bytes()))
         );
-        let signature =
-            calculate_signature(self.signing_key(&date, now), string_to_sign.as_bytes());
+        let signing_key = match credentials {
+            // an upload's temporary credentials: derived for this URL
+            Some(temporary) => {
+                generate_signing_key(&temporary.secret_access_key, now, &self.region, "s3")
+                    .as_ref()
+                    .to_vec()
+            }
+            None => self.signing_key(&date, now),
+        };
+        let signature = calculate_signature(signing_key, string_to_sign.as_bytes());
         format!(
             "{}{path}?{query}&X-Amz-Signature={signature}",
             self.endpoint.origin_for(&host)

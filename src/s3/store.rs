@@ -2,11 +2,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::{
+    error::{ProvideErrorMetadata, SdkError},
+    types::ChecksumMode,
+};
 
 use super::{
     StoreError, StoreSettings, client,
-    presign::{PresignRequest, Presigner},
+    presign::{PresignRequest, Presigner, SigningCredentials},
 };
 
 /// What `HeadObject` says of an object.
@@ -16,6 +19,8 @@ pub struct ObjectInfo {
     pub size: u64,
     /// The object's ETag.
     pub etag: Option<String>,
+    /// Its SHA-256 (base64), when it was uploaded with one and the store keeps it.
+    pub checksum_sha256: Option<String>,
 }
 
 /// One bucket: server-side calls through the SDK, browser URLs through the presigner.
@@ -66,6 +71,12 @@ impl Store {
         }
     }
 
+    /// The endpoint browsers use, as a URL.
+    #[must_use]
+    pub fn public_endpoint(&self) -> String {
+        self.presigner.endpoint().url()
+    }
+
     /// The bucket.
     #[must_use]
     pub fn bucket(&self) -> &str {
@@ -82,6 +93,17 @@ impl Store {
     #[must_use]
     pub fn presign(&self, request: &PresignRequest<'_>, now: SystemTime) -> String {
         self.presigner.presign(request, now)
+    }
+
+    /// Presigns a request with `credentials` when given, else the configured ones.
+    #[must_use]
+    pub fn presign_as(
+        &self,
+        request: &PresignRequest<'_>,
+        now: SystemTime,
+        credentials: Option<&SigningCredentials>,
+    ) -> String {
+        self.presigner.presign_as(request, now, credentials)
     }
 
     /// A GET URL for `key`, valid for `expires_in`.
@@ -107,12 +129,14 @@ impl Store {
             .head_object()
             .bucket(&self.bucket)
             .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
             .send()
             .await
         {
             Ok(output) => Ok(Some(ObjectInfo {
                 size: u64::try_from(output.content_length.unwrap_or_default()).unwrap_or_default(),
                 etag: output.e_tag,
+                checksum_sha256: output.checksum_sha256,
             })),
             Err(SdkError::ServiceError(service)) if service.raw().status().as_u16() == 404 => {
                 Ok(None)

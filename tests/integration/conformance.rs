@@ -166,6 +166,21 @@ async fn wrong_checksum(server: &TestServer, ctx: &AppContext, store: &str) {
         200,
         "{store}: the right body is taken"
     );
+    let (status, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
+    assert_eq!(status, 200, "{store}: {finalized}");
+    let id = finalized["upload"].as_str().unwrap().parse().unwrap();
+    let record = joist::models::Upload::find(&ctx.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    // s3s-fs does not keep checksums
+    if store != "embedded" {
+        assert_eq!(
+            record.checksum,
+            Some(format!("sha256:{checksum}")),
+            "{store}: finalize records the checksum"
+        );
+    }
 }
 
 async fn expired_url(ctx: &AppContext, store: &str) {

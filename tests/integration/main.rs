@@ -12,5 +12,6 @@ mod models;
 mod multipart;
 mod operations;
 mod single;
+mod sts;
 mod support;
 mod views;

@@ -256,6 +256,9 @@ async fn finalize(
     }
     let changes = Changes {
         etag: object.etag.map(|etag| unquote(&etag).to_string()),
+        checksum: object
+            .checksum_sha256
+            .map(|checksum| format!("sha256:{checksum}")),
         finalized: true,
         ..Changes::default()
     };

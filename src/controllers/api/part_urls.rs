@@ -9,7 +9,7 @@ use super::error::ApiError;
 use crate::{
     Joist,
     models::{Upload, UploadMode},
-    s3::presign::PresignRequest,
+    s3::{presign::PresignRequest, sts::UploadCredentials},
 };
 
 /// One URL the client PUTs a part (or the whole file) to.
@@ -48,16 +48,22 @@ pub fn check_checksums(checksums: &BTreeMap<u32, String>) -> Result<(), ApiError
 }
 
 /// Signs the URLs of parts `numbers` (already checked against the plan), with the checksum each
-/// part must match when given.
+/// part must match when given, and with the upload's temporary credentials when STS is on (the
+/// URLs then expire with them at the latest).
 pub fn sign(
     joist: &Joist,
     upload: &Upload,
     numbers: &[u32],
     checksums: &BTreeMap<u32, String>,
     now: SystemTime,
+    temporary: Option<&UploadCredentials>,
 ) -> Vec<PartUrl> {
     let plan = upload.plan();
-    let expires_in = joist.config().url_lifetime();
+    let mut expires_in = joist.config().url_lifetime();
+    if let Some(temporary) = temporary {
+        expires_in = expires_in.min(temporary.expires_at.duration_since(now).unwrap_or_default());
+    }
+    let credentials = temporary.map(|temporary| &temporary.credentials);
     numbers
         .iter()
         .filter_map(|&number| {
@@ -90,7 +96,7 @@ pub fn sign(
             };
             Some(PartUrl {
                 number,
-                url: joist.store().presign(&request, now),
+                url: joist.store().presign_as(&request, now, credentials),
                 method: "PUT",
                 headers,
                 size,

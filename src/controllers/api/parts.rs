@@ -82,12 +82,14 @@ async fn parts(
     }
     part_urls::check_checksums(&body.checksums)?;
     upload.mark_uploading(&ctx.db).await?;
+    let temporary = joist.upload_credentials(&upload).await?;
     let parts = part_urls::sign(
         &joist,
         &upload,
         &numbers,
         &body.checksums,
         SystemTime::now(),
+        temporary.as_ref(),
     );
     Ok(Json(PartsResponse { parts }))
 }

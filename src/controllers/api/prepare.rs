@@ -24,7 +24,7 @@ use crate::{
     events::{self, UploadEventKind},
     field::{display_name, key_safe, normalize_content_type},
     models::{Upload, UploadMode, uploads::NewUpload},
-    s3::plan::UploadPlan,
+    s3::{plan::UploadPlan, sts::UploadCredentials},
     signing::{Purpose, UploadClaims},
 };
 
@@ -61,6 +61,30 @@ pub struct PrepareResponse {
     pub parts: Vec<PartUrl>,
     /// When these URLs expire.
     pub expires_at: DateTime<Utc>,
+    /// The upload's temporary credentials, with `sts_expose_credentials`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<ExposedCredentials>,
+}
+
+/// What an SDK client needs to upload with the temporary credentials itself.
+#[derive(Debug, Serialize)]
+pub struct ExposedCredentials {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+    /// Session token.
+    pub session_token: Option<String>,
+    /// When they expire.
+    pub expires_at: DateTime<Utc>,
+    /// The bucket.
+    pub bucket: String,
+    /// The only key they may write.
+    pub key: String,
+    /// The region.
+    pub region: String,
+    /// The endpoint to use.
+    pub endpoint: String,
 }
 
 fn check_size(size: i64, field: &Field, config: &JoistConfig) -> Result<u64, ApiError> {
@@ -169,7 +193,18 @@ async fn prepare(
             + i64::try_from(config.token_lifetime).unwrap_or(i64::MAX / 2),
     };
     let first_window: Vec<u32> = (1..=plan.part_count.min(config.part_url_window)).collect();
-    let parts = part_urls::sign(&joist, &upload, &first_window, &BTreeMap::new(), now);
+    let temporary = joist.upload_credentials(&upload).await?;
+    let parts = part_urls::sign(
+        &joist,
+        &upload,
+        &first_window,
+        &BTreeMap::new(),
+        now,
+        temporary.as_ref(),
+    );
+    let credentials = temporary
+        .filter(|_| config.sts_expose_credentials)
+        .map(|temporary| ExposedCredentials::new(&joist, &key, temporary));
     let response = PrepareResponse {
         upload: id,
         token: joist.signer().sign(Purpose::UploadToken, &claims),
@@ -178,9 +213,38 @@ async fn prepare(
         part_size: plan.part_size,
         part_count: plan.part_count,
         parts,
-        expires_at: now_utc + config.url_lifetime(),
+        expires_at: parts_expiry(now_utc, config.url_lifetime(), credentials.as_ref()),
+        credentials,
     };
     Ok((StatusCode::CREATED, Json(response)))
+}
+
+impl ExposedCredentials {
+    fn new(joist: &Joist, key: &str, temporary: UploadCredentials) -> Self {
+        let config = joist.config();
+        Self {
+            access_key_id: temporary.credentials.access_key_id,
+            secret_access_key: temporary.credentials.secret_access_key,
+            session_token: temporary.credentials.session_token,
+            expires_at: temporary.expires_at.into(),
+            bucket: config.bucket().to_string(),
+            key: key.to_string(),
+            region: config.region.clone(),
+            endpoint: joist.store().public_endpoint(),
+        }
+    }
+}
+
+/// When the first window's URLs expire: after `url_lifetime`, or with the temporary credentials.
+fn parts_expiry(
+    now: DateTime<Utc>,
+    lifetime: std::time::Duration,
+    credentials: Option<&ExposedCredentials>,
+) -> DateTime<Utc> {
+    let configured = now + lifetime;
+    credentials.map_or(configured, |credentials| {
+        configured.min(credentials.expires_at)
+    })
 }
 
 /// The route.

@@ -1,0 +1,134 @@
+//! Scoped temporary credentials (`upload_sts_arn`): the server assumes the role with an inline
+//! session policy that allows only one upload's key, and signs that upload's URLs with them.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, SystemTime},
+};
+
+use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{StoreError, StoreSettings, presign::SigningCredentials};
+
+/// Credentials are assumed again when they have less than this left.
+const RENEW_BEFORE: Duration = Duration::from_mins(5);
+/// The shortest session STS grants.
+const MIN_SESSION: Duration = Duration::from_mins(15);
+
+/// Temporary credentials for one upload.
+#[derive(Debug, Clone)]
+pub struct UploadCredentials {
+    /// The credentials.
+    pub credentials: SigningCredentials,
+    /// When they expire.
+    pub expires_at: SystemTime,
+}
+
+/// Assumes the upload role per upload, and keeps each upload's credentials until near expiry.
+#[derive(Debug)]
+pub struct StsBroker {
+    client: aws_sdk_sts::Client,
+    role_arn: String,
+    bucket: String,
+    cache: Mutex<HashMap<Uuid, UploadCredentials>>,
+}
+
+/// The session policy: this key only, PutObject and the multipart calls a client makes.
+#[must_use]
+pub fn session_policy(bucket: &str, key: &str) -> serde_json::Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            "Resource": [format!("arn:aws:s3:::{bucket}/{key}")],
+        }],
+    })
+}
+
+impl StsBroker {
+    /// A broker assuming `role_arn` with the store's own credentials, at `sts_endpoint`.
+    #[must_use]
+    pub fn new(settings: &StoreSettings, role_arn: &str, sts_endpoint: &str) -> Self {
+        let base = &settings.credentials;
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(settings.region.clone()))
+            .endpoint_url(sts_endpoint)
+            .credentials_provider(Credentials::new(
+                base.access_key_id.clone(),
+                base.secret_access_key.clone(),
+                base.session_token.clone(),
+                None,
+                "joist-config",
+            ))
+            .build();
+        Self {
+            client: aws_sdk_sts::Client::from_conf(config),
+            role_arn: role_arn.to_string(),
+            bucket: settings.bucket.clone(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Credentials that may write only `key`, valid at least `lifetime` (STS allows 15 minutes
+    /// to 12 hours); the same ones again for the same upload until they near expiry.
+    ///
+    /// # Errors
+    /// When STS refuses or cannot be reached.
+    pub async fn credentials_for(
+        &self,
+        upload: Uuid,
+        key: &str,
+        lifetime: Duration,
+    ) -> Result<UploadCredentials, StoreError> {
+        let now = SystemTime::now();
+        let cached = self.lock().get(&upload).cloned();
+        if let Some(cached) = cached.filter(|cached| cached.expires_at > now + RENEW_BEFORE) {
+            return Ok(cached);
+        }
+        let seconds = lifetime
+            .clamp(MIN_SESSION, Duration::from_hours(12))
+            .as_secs();
+        let output = self
+            .client
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name(format!("joist-{}", upload.simple()))
+            .policy(session_policy(&self.bucket, key).to_string())
+            .duration_seconds(i32::try_from(seconds).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|error| {
+                StoreError::Unavailable(format!(
+                    "STS AssumeRole: {}",
+                    aws_sdk_sts::error::DisplayErrorContext(&error)
+                ))
+            })?;
+        let issued = output.credentials.ok_or_else(|| {
+            StoreError::Unavailable("STS AssumeRole returned no credentials".into())
+        })?;
+        let expires_at = SystemTime::try_from(*issued.expiration()).unwrap_or(now + MIN_SESSION);
+        let credentials = UploadCredentials {
+            credentials: SigningCredentials {
+                access_key_id: issued.access_key_id().to_string(),
+                secret_access_key: issued.secret_access_key().to_string(),
+                session_token: Some(issued.session_token().to_string()),
+            },
+            expires_at,
+        };
+        let mut cache = self.lock();
+        cache.retain(|_, held| held.expires_at > now);
+        cache.insert(upload, credentials.clone());
+        Ok(credentials)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, UploadCredentials>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
