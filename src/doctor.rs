@@ -79,16 +79,27 @@ pub async fn run(joist: &Joist, origins: &[String]) -> Vec<Probe> {
             probes.push(cors(joist, origin).await);
         }
     }
-    probes.push(Probe {
-        name: "sts".to_string(),
-        outcome: Outcome::Skipped(match &joist.config().upload_sts_arn {
-            Some(arn) => format!(
-                "`upload_sts_arn` ({arn}) is set, but this joist release does not assume roles yet"
-            ),
-            None => "`upload_sts_arn` is not set".to_string(),
-        }),
-    });
+    probes.push(sts(joist).await);
     probes
+}
+
+async fn sts(joist: &Joist) -> Probe {
+    let name = "sts";
+    match joist.probe_sts().await {
+        None => Probe {
+            name: name.to_string(),
+            outcome: Outcome::Skipped("`upload_sts_arn` is not set".to_string()),
+        },
+        Some(Ok(())) => ok(
+            name,
+            "assumed the upload role with a one-key session policy",
+        ),
+        Some(Err(error)) => failed(
+            name,
+            format!("cannot assume `upload_sts_arn`: {error}"),
+            "let the configured credentials call sts:AssumeRole on the role, and check `sts_endpoint`",
+        ),
+    }
 }
 
 async fn bucket(joist: &Joist) -> Probe {

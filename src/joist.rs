@@ -194,6 +194,14 @@ impl Joist {
         }
     }
 
+    /// Assumes the upload role once, when `upload_sts_arn` is set (`None` otherwise).
+    pub async fn probe_sts(&self) -> Option<std::result::Result<(), StoreError>> {
+        match &self.inner.sts {
+            Some(sts) => Some(sts.probe().await),
+            None => None,
+        }
+    }
+
     /// Who `request` uploads to `field` as, by the field's authorizer: what a host's controller
     /// passes to [`Self::attach`].
     ///

@@ -126,6 +126,29 @@ impl StsBroker {
         Ok(credentials)
     }
 
+    /// Assumes the role once for a probe key, without caching (for the doctor).
+    ///
+    /// # Errors
+    /// When STS refuses or cannot be reached.
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        let key = format!(".joist-doctor/{}", Uuid::new_v4());
+        self.client
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name("joist-doctor")
+            .policy(session_policy(&self.bucket, &key).to_string())
+            .duration_seconds(i32::try_from(MIN_SESSION.as_secs()).unwrap_or(900))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                StoreError::Unavailable(format!(
+                    "STS AssumeRole: {}",
+                    aws_sdk_sts::error::DisplayErrorContext(&error)
+                ))
+            })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, UploadCredentials>> {
         self.cache
             .lock()

@@ -81,6 +81,13 @@ async fn sts_credentials_confine_each_upload_to_its_own_key() {
                 .access_key_id
                 .clone();
 
+            let probes = joist::doctor::run(&joist, &[]).await;
+            let sts = probes.iter().find(|probe| probe.name == "sts").unwrap();
+            assert!(
+                matches!(sts.outcome, joist::doctor::Outcome::Ok(_)),
+                "{sts}"
+            );
+
             let prepared = prepare(&server, PUBLIC_DOC, "sts.txt", 5, "text/plain").await;
             let exposed = &prepared["credentials"];
             assert_eq!(
