@@ -183,6 +183,68 @@ async fn wrong_checksum(server: &TestServer, ctx: &AppContext, store: &str) {
     }
 }
 
+/// Parts sent with their SHA-256: the stores that check part checksums refuse a corrupted part,
+/// and the upload completes with the right ones.
+async fn multipart_checksums(server: &TestServer, ctx: &AppContext, store: &str) {
+    let content = bytes(10 * MIB + 1, 24);
+    let prepared = prepare(
+        server,
+        PUBLIC_DOC,
+        "summed.bin",
+        content.len(),
+        "application/octet-stream",
+    )
+    .await;
+    let chunks: Vec<&[u8]> = content.chunks(5 * MIB).collect();
+    let checksums: serde_json::Map<String, Value> = chunks
+        .iter()
+        .enumerate()
+        .take(2)
+        .map(|(index, chunk)| {
+            (
+                (index + 1).to_string(),
+                json!(STANDARD.encode(Sha256::digest(chunk))),
+            )
+        })
+        .collect();
+    let (status, signed) = post(
+        server,
+        "parts",
+        &json!({"token": prepared["token"], "numbers": [1, 2], "checksums": checksums}),
+    )
+    .await;
+    assert_eq!(status, 200, "{store}: {signed}");
+    let mut corrupted = chunks[0].to_vec();
+    corrupted[0] ^= 0xff;
+    let refused = put_part(&signed["parts"][0], &corrupted).await.0;
+    if store != "embedded" {
+        assert!(
+            (400..500).contains(&refused),
+            "{store}: a corrupted part is refused ({refused})"
+        );
+    }
+    for (index, part) in signed["parts"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(put_part(part, chunks[index]).await.0, 200, "{store}");
+    }
+    let (_, last) = post(
+        server,
+        "parts",
+        &json!({"token": prepared["token"], "numbers": [3]}),
+    )
+    .await;
+    assert_eq!(
+        put_part(&last["parts"][0], chunks[2]).await.0,
+        200,
+        "{store}"
+    );
+    let (status, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
+    assert_eq!(status, 200, "{store}: {finalized}");
+    let held = stored(ctx, finalized["key"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(sha256(&held), sha256(&content), "{store}");
+}
+
 async fn expired_url(ctx: &AppContext, store: &str) {
     let joist = Joist::from_context(ctx).unwrap();
     let key = format!(
@@ -220,6 +282,7 @@ async fn every_store_passes_the_same_upload_scenarios() {
                 abort(&server, &ctx, store.name).await;
                 wrong_length(&server, &ctx, store.name).await;
                 wrong_checksum(&server, &ctx, store.name).await;
+                multipart_checksums(&server, &ctx, store.name).await;
                 expired_url(&ctx, store.name).await;
             },
         ))
