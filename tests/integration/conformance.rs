@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::support::{
-    bytes, host::PUBLIC_DOC, post, prepare, put_part, request_with, sha256, stored, stores::stores,
+    assert_holds, bytes, host::PUBLIC_DOC, post, prepare, put_part, request_with, stored,
+    stores::stores,
 };
 
 const MIB: usize = 1 << 20;
@@ -34,10 +35,7 @@ async fn single_upload(server: &TestServer, ctx: &AppContext, store: &str) {
     );
     let (status, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
     assert_eq!(status, 200, "{store}: {finalized}");
-    let held = stored(ctx, finalized["key"].as_str().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(sha256(&held), sha256(&content), "{store}");
+    assert_holds(ctx, finalized["key"].as_str().unwrap(), &content, store).await;
 }
 
 async fn multipart_upload(server: &TestServer, ctx: &AppContext, store: &str) {
@@ -82,8 +80,7 @@ async fn multipart_upload(server: &TestServer, ctx: &AppContext, store: &str) {
     assert_eq!(status, 200, "{store}: {first}");
     let (_, again) = post(server, "finalize", &json!({"token": token})).await;
     assert_eq!(first, again, "{store}");
-    let held = stored(ctx, first["key"].as_str().unwrap()).await.unwrap();
-    assert_eq!(sha256(&held), sha256(&content), "{store}");
+    assert_holds(ctx, first["key"].as_str().unwrap(), &content, store).await;
 }
 
 async fn abort(server: &TestServer, ctx: &AppContext, store: &str) {
@@ -239,10 +236,7 @@ async fn multipart_checksums(server: &TestServer, ctx: &AppContext, store: &str)
     );
     let (status, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
     assert_eq!(status, 200, "{store}: {finalized}");
-    let held = stored(ctx, finalized["key"].as_str().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(sha256(&held), sha256(&content), "{store}");
+    assert_holds(ctx, finalized["key"].as_str().unwrap(), &content, store).await;
 }
 
 async fn expired_url(ctx: &AppContext, store: &str) {

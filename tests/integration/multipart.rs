@@ -2,7 +2,7 @@ use insta::assert_json_snapshot;
 
 use serde_json::{Value, json};
 
-use crate::support::{bytes, host::PUBLIC_DOC, post, prepare, put_part, request, sha256, stored};
+use crate::support::{assert_holds, bytes, host::PUBLIC_DOC, post, prepare, put_part, request};
 
 const MIB: usize = 1 << 20;
 
@@ -103,11 +103,13 @@ async fn can_upload_five_mib_five_mib_and_one_byte_in_windows() {
         assert_eq!(status, 200);
         assert_eq!(first, again, "a repeated finalize answers the same");
 
-        let held = stored(&ctx, first["key"].as_str().unwrap())
-            .await
-            .expect("object stored");
-        assert_eq!(held.len(), content.len());
-        assert_eq!(sha256(&held), sha256(&content));
+        assert_holds(
+            &ctx,
+            first["key"].as_str().unwrap(),
+            &content,
+            "stored bytes",
+        )
+        .await;
         let (_, settled) = post(&server, "status", &json!({"token": token})).await;
         assert_eq!(
             (
@@ -184,10 +186,13 @@ async fn wrong_part_etags_are_refused_and_the_upload_stays_finishable() {
         assert_eq!(progress["status"], "uploading");
         let (status, finalized) = post(&server, "finalize", &json!({"token": token})).await;
         assert_eq!(status, 200, "{finalized}");
-        let held = stored(&ctx, finalized["key"].as_str().unwrap())
-            .await
-            .unwrap();
-        assert_eq!(sha256(&held), sha256(&content));
+        assert_holds(
+            &ctx,
+            finalized["key"].as_str().unwrap(),
+            &content,
+            "stored bytes",
+        )
+        .await;
     })
     .await;
 }

@@ -2,7 +2,9 @@ use insta::assert_json_snapshot;
 
 use serde_json::json;
 
-use crate::support::{bytes, host::PUBLIC_DOC, post, prepare, put_part, request, sha256, stored};
+use crate::support::{
+    assert_holds, bytes, host::PUBLIC_DOC, post, prepare, put_part, request, stored,
+};
 
 #[tokio::test]
 async fn can_upload_a_single_byte() {
@@ -55,10 +57,13 @@ async fn can_upload_a_few_mebibytes_in_one_put() {
         let (status, finalized) =
             post(&server, "finalize", &json!({"token": prepared["token"]})).await;
         assert_eq!(status, 200, "{finalized}");
-        let held = stored(&ctx, finalized["key"].as_str().unwrap())
-            .await
-            .expect("object stored");
-        assert_eq!(sha256(&held), sha256(&content));
+        assert_holds(
+            &ctx,
+            finalized["key"].as_str().unwrap(),
+            &content,
+            "stored bytes",
+        )
+        .await;
     })
     .await;
 }

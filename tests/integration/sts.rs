@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::support::{
-    bytes, host::PUBLIC_DOC, post, prepare, put_part, request_with, service_missing, sha256,
+    assert_holds, bytes, host::PUBLIC_DOC, post, prepare, put_part, request_with, service_missing,
     stored, stores::stores,
 };
 
@@ -200,12 +200,11 @@ async fn multipart_keeps_its_credentials(
     }
     let (status, finalized) = post(server, "finalize", &json!({"token": multipart["token"]})).await;
     assert_eq!(status, 200, "{finalized}");
-    assert_eq!(
-        sha256(
-            &stored(ctx, finalized["key"].as_str().unwrap())
-                .await
-                .unwrap()
-        ),
-        sha256(&content)
-    );
+    assert_holds(
+        ctx,
+        finalized["key"].as_str().unwrap(),
+        &content,
+        "sts multipart",
+    )
+    .await;
 }

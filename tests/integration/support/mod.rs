@@ -122,6 +122,18 @@ pub async fn stored(ctx: &AppContext, key: &str) -> Option<Vec<u8>> {
     )
 }
 
+/// Asserts that the store holds exactly `content` at `key` (compared by SHA-256).
+pub async fn assert_holds(ctx: &AppContext, key: &str, content: &[u8], label: &str) {
+    let held = stored(ctx, key)
+        .await
+        .unwrap_or_else(|| panic!("{label}: nothing stored at {key}"));
+    assert_eq!(
+        (held.len(), sha256(&held)),
+        (content.len(), sha256(content)),
+        "{label}"
+    );
+}
+
 /// How many upload records exist.
 pub async fn upload_count(ctx: &AppContext) -> u64 {
     joist::models::_entities::joist_uploads::Entity::find()
