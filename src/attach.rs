@@ -93,7 +93,7 @@ impl Joist {
         value: &str,
         owner: &Owner,
     ) -> Result<UploadClaims, AttachError> {
-        let claims = self
+        let claims: UploadClaims = self
             .signer()
             .verify(Purpose::FieldValue, value.trim(), Utc::now().timestamp())
             .map_err(|error| match error {

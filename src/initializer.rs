@@ -1,5 +1,7 @@
 //! The Loco initializer that sets joist up at boot.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use loco_rs::{
     Result,
@@ -7,7 +9,14 @@ use loco_rs::{
     doctor::{Check, CheckStatus},
 };
 
-use crate::{Fields, Joist, config::JoistConfig, doctor, events::Handlers, tasks};
+use crate::{
+    Fields, Joist,
+    admin::{AuthorizeAdmin, DevelopmentOnly},
+    config::JoistConfig,
+    doctor,
+    events::Handlers,
+    tasks,
+};
 
 /// Reads `initializers.joist`, sets joist up with the host's fields and shares it with handlers.
 /// A bad config stops the boot with a message naming the key.
@@ -17,19 +26,31 @@ use crate::{Fields, Joist, config::JoistConfig, doctor, events::Handlers, tasks}
 ///     Ok(vec![Box::new(joist::JoistInitializer::new(crate::uploads::fields()))])
 /// }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JoistInitializer {
     fields: Fields,
     handlers: Handlers,
+    admin: Arc<dyn AuthorizeAdmin>,
+}
+
+impl std::fmt::Debug for JoistInitializer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoistInitializer")
+            .field("fields", &self.fields)
+            .field("handlers", &self.handlers)
+            .finish_non_exhaustive()
+    }
 }
 
 impl JoistInitializer {
-    /// An initializer for these fields, without event handlers.
+    /// An initializer for these fields, without event handlers, with the admin pages open in
+    /// development only.
     #[must_use]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
             handlers: Handlers::new(),
+            admin: Arc::new(DevelopmentOnly),
         }
     }
 
@@ -37,6 +58,13 @@ impl JoistInitializer {
     #[must_use]
     pub fn with_handlers(mut self, handlers: Handlers) -> Self {
         self.handlers = handlers;
+        self
+    }
+
+    /// Lets `authorizer` decide who may use the admin pages (default: [`DevelopmentOnly`]).
+    #[must_use]
+    pub fn with_admin(mut self, authorizer: impl AuthorizeAdmin) -> Self {
+        self.admin = Arc::new(authorizer);
         self
     }
 }
@@ -52,7 +80,12 @@ impl JoistInitializer {
             return Ok(joist);
         }
         let config = JoistConfig::from_loco(&ctx.config)?;
-        let joist = Joist::new(config, self.fields.clone(), self.handlers.clone())?;
+        let joist = Joist::new(
+            config,
+            self.fields.clone(),
+            self.handlers.clone(),
+            Arc::clone(&self.admin),
+        )?;
         ctx.shared_store.insert(joist.clone());
         Ok(joist)
     }

@@ -7,6 +7,7 @@ use loco_rs::app::AppContext;
 
 use crate::{
     Error, Result,
+    admin::AuthorizeAdmin,
     config::{ConfigError, CredentialsConfig, JoistConfig},
     dev_endpoint,
     events::Handlers,
@@ -31,6 +32,7 @@ struct Inner {
     config: JoistConfig,
     fields: Fields,
     handlers: Handlers,
+    admin: Arc<dyn AuthorizeAdmin>,
     signer: Signer,
     store: Store,
     sts: Option<StsBroker>,
@@ -102,13 +104,18 @@ fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
 }
 
 impl Joist {
-    /// Sets joist up from its validated config, the host's fields and event handlers; starts the development
-    /// endpoint when the config enables it.
+    /// Sets joist up from its validated config, the host's fields, event handlers and admin
+    /// authorizer; starts the development endpoint when the config enables it.
     ///
     /// # Errors
     /// When credentials are missing, a public field is not declared, or the development
     /// endpoint cannot start.
-    pub fn new(config: JoistConfig, fields: Fields, handlers: Handlers) -> Result<Self> {
+    pub fn new(
+        config: JoistConfig,
+        fields: Fields,
+        handlers: Handlers,
+        admin: Arc<dyn AuthorizeAdmin>,
+    ) -> Result<Self> {
         let fields = fields
             .open_to_public(&config.public_fields)
             .map_err(|message| ConfigError {
@@ -132,6 +139,7 @@ impl Joist {
                 config,
                 fields,
                 handlers,
+                admin,
                 signer,
                 store,
                 sts,
@@ -163,6 +171,12 @@ impl Joist {
     #[must_use]
     pub fn handlers(&self) -> &Handlers {
         &self.inner.handlers
+    }
+
+    /// Who may use the admin pages.
+    #[must_use]
+    pub fn admin(&self) -> &dyn AuthorizeAdmin {
+        self.inner.admin.as_ref()
     }
 
     /// The token and field-value signer.

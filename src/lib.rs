@@ -4,6 +4,7 @@
 //! landed, records it); the bytes never pass through it. See the README for the quickstart, the
 //! config reference and the wire protocol.
 
+pub mod admin;
 mod attach;
 pub mod cleanup;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod form;
 mod hex;
 mod initializer;
 mod joist;
+pub mod lifecycle;
 pub mod models;
 pub mod s3;
 pub mod signing;
@@ -26,7 +28,7 @@ pub mod workers;
 
 pub use attach::AttachError;
 pub use config::JoistConfig;
-pub use controllers::api::routes;
+pub use controllers::{admin::routes as admin_routes, api::routes};
 pub use error::{Error, Result};
 pub use field::{Authorize, Denied, Field, Fields, JwtUser, Owner, Public, S3File};
 pub use form::FormValue;

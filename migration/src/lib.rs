@@ -1,4 +1,4 @@
-//! The `joist_uploads` table.
+//! joist's tables: `joist_uploads` and the admin's `joist_admin_actions`.
 //!
 //! A host appends [`migrations`] to its own `Migrator`:
 //!
@@ -14,13 +14,19 @@
 
 mod m20261125_000001_create_joist_uploads;
 mod m20261125_000002_add_joist_upload_events;
+mod m20261125_000003_create_joist_admin_actions;
 
 pub use m20261125_000001_create_joist_uploads::Migration as CreateJoistUploads;
 pub use m20261125_000002_add_joist_upload_events::Migration as AddJoistUploadEvents;
+pub use m20261125_000003_create_joist_admin_actions::Migration as CreateJoistAdminActions;
 use sea_orm_migration::MigrationTrait;
 
 /// Every joist migration, oldest first.
 #[must_use]
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateJoistUploads), Box::new(AddJoistUploadEvents)]
+    vec![
+        Box::new(CreateJoistUploads),
+        Box::new(AddJoistUploadEvents),
+        Box::new(CreateJoistAdminActions),
+    ]
 }

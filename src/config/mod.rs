@@ -61,6 +61,10 @@ pub struct JoistConfig {
     /// Path the JSON API is mounted under. Default `/api/joist`.
     #[serde(default = "defaults::api_base_url")]
     pub api_base_url: String,
+    /// Path the admin pages are mounted under (see `joist::controllers::admin::routes`). Default
+    /// `/admin/joist`.
+    #[serde(default = "defaults::admin_base_url")]
+    pub admin_base_url: String,
     /// Prefix of every object key (e.g. `uploads/`). Default empty.
     #[serde(default)]
     pub upload_prefix: String,
@@ -176,6 +180,9 @@ mod defaults {
     pub fn api_base_url() -> String {
         "/api/joist".to_string()
     }
+    pub fn admin_base_url() -> String {
+        "/admin/joist".to_string()
+    }
     pub fn region() -> String {
         "us-east-1".to_string()
     }
@@ -223,6 +230,18 @@ pub mod limits {
     pub const MAX_URL_LIFETIME: u64 = 7 * 86_400;
 }
 
+/// Checks that a mount path starts with `/` and does not end with one.
+fn mount_path(key: &str, path: &str) -> Result<(), ConfigError> {
+    if path.starts_with('/') && !path.ends_with('/') {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            key,
+            "must start with `/` and not end with one, e.g. `/api/joist`",
+        ))
+    }
+}
+
 impl JoistConfig {
     /// Reads and validates joist's block from a Loco config.
     ///
@@ -252,12 +271,8 @@ impl JoistConfig {
                 "required: the bucket uploads go to",
             ));
         }
-        if !self.api_base_url.starts_with('/') || self.api_base_url.ends_with('/') {
-            return Err(ConfigError::new(
-                "api_base_url",
-                "must start with `/` and not end with one, e.g. `/api/joist`",
-            ));
-        }
+        mount_path("api_base_url", &self.api_base_url)?;
+        mount_path("admin_base_url", &self.admin_base_url)?;
         if self.upload_prefix.starts_with('/') || self.upload_prefix.contains("..") {
             return Err(ConfigError::new(
                 "upload_prefix",

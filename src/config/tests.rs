@@ -24,6 +24,7 @@ fn defaults_fill_every_optional_key() {
     let config: JoistConfig = serde_json::from_value(minimal()).unwrap();
     config.validate().unwrap();
     assert_eq!(config.api_base_url, "/api/joist");
+    assert_eq!(config.admin_base_url, "/admin/joist");
     assert_eq!(
         (config.multipart_threshold, config.part_size),
         (64 << 20, 16 << 20)
@@ -54,7 +55,7 @@ fn sizes_take_units() {
 
 #[test]
 fn bad_values_name_their_key() {
-    let cases: [(&str, Change); 9] = [
+    let cases: [(&str, Change); 10] = [
         (
             "initializers.joist.bucket",
             Box::new(|block| {
@@ -92,6 +93,12 @@ fn bad_values_name_their_key() {
             "initializers.joist.api_base_url",
             Box::new(|block| {
                 block.insert("api_base_url".into(), json!("api/joist/"));
+            }),
+        ),
+        (
+            "initializers.joist.admin_base_url",
+            Box::new(|block| {
+                block.insert("admin_base_url".into(), json!("/admin/joist/"));
             }),
         ),
         (

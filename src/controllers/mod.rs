@@ -1,4 +1,5 @@
 //! joist's HTTP controllers.
 
+pub mod admin;
 pub mod api;
 pub mod assets;

@@ -10,6 +10,8 @@ pub enum Purpose {
     UploadToken,
     /// The value a form submits after a finalized upload.
     FieldValue,
+    /// The token of a confirmed admin action form (its CSRF protection).
+    AdminAction,
 }
 
 impl Purpose {
@@ -17,6 +19,7 @@ impl Purpose {
         match self {
             Self::UploadToken => "joist/upload-token/v1",
             Self::FieldValue => "joist/field-value/v1",
+            Self::AdminAction => "joist/admin-action/v1",
         }
     }
 }
@@ -39,4 +42,43 @@ pub struct UploadClaims {
     /// Unix seconds after which the value is refused.
     #[serde(rename = "e")]
     pub expires_at: i64,
+}
+
+/// Claims that carry their own expiry.
+pub trait Expiring {
+    /// Unix seconds after which the signed value is refused.
+    fn expires_at(&self) -> i64;
+}
+
+impl Expiring for UploadClaims {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+/// The claims of a confirmed admin action: which action on which uploads, confirmed by whom,
+/// once (the nonce), until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminActionClaims {
+    /// The form's nonce: the action runs once per nonce and upload.
+    #[serde(rename = "n")]
+    pub nonce: Uuid,
+    /// The action's name.
+    #[serde(rename = "a")]
+    pub action: String,
+    /// The uploads it applies to.
+    #[serde(rename = "u")]
+    pub uploads: Vec<Uuid>,
+    /// The admin who was shown the confirmation.
+    #[serde(rename = "by")]
+    pub admin: String,
+    /// Unix seconds after which the confirmation is refused.
+    #[serde(rename = "e")]
+    pub expires_at: i64,
+}
+
+impl Expiring for AdminActionClaims {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
 }

@@ -8,8 +8,9 @@
 mod claims;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-pub use claims::{Purpose, UploadClaims};
+pub use claims::{AdminActionClaims, Expiring, Purpose, UploadClaims};
 use hmac::{Hmac, Mac};
+use serde::{Serialize, de::DeserializeOwned};
 use sha2::Sha256;
 
 /// Why a signed value was refused.
@@ -26,7 +27,7 @@ pub enum SigningError {
     Expired,
 }
 
-/// Signs and verifies [`UploadClaims`] with the configured secrets.
+/// Signs and verifies claims ([`UploadClaims`], [`AdminActionClaims`]) with the configured secrets.
 #[derive(Clone)]
 pub struct Signer {
     keys: Vec<Hmac<Sha256>>,
@@ -65,7 +66,7 @@ impl Signer {
     /// # Panics
     /// Never: the claims are plain strings and numbers, which always serialize.
     #[must_use]
-    pub fn sign(&self, purpose: Purpose, claims: &UploadClaims) -> String {
+    pub fn sign<C: Serialize>(&self, purpose: Purpose, claims: &C) -> String {
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialize"));
         let signature = Self::mac(&self.keys[0], purpose, &payload)
             .finalize()
@@ -78,12 +79,12 @@ impl Signer {
     ///
     /// # Errors
     /// [`SigningError`] when it is malformed, forged or expired.
-    pub fn verify(
+    pub fn verify<C: DeserializeOwned + Expiring>(
         &self,
         purpose: Purpose,
         signed: &str,
         now: i64,
-    ) -> Result<UploadClaims, SigningError> {
+    ) -> Result<C, SigningError> {
         let (payload, signature) = signed.split_once('.').ok_or(SigningError::Malformed)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
@@ -99,9 +100,8 @@ impl Signer {
         let json = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| SigningError::Malformed)?;
-        let claims: UploadClaims =
-            serde_json::from_slice(&json).map_err(|_| SigningError::Malformed)?;
-        if claims.expires_at <= now {
+        let claims: C = serde_json::from_slice(&json).map_err(|_| SigningError::Malformed)?;
+        if claims.expires_at() <= now {
             return Err(SigningError::Expired);
         }
         Ok(claims)
@@ -139,11 +139,11 @@ mod tests {
         let signer = Signer::new(&[secret('a')]);
         let token = signer.sign(Purpose::UploadToken, &claims(100));
         assert_eq!(
-            signer.verify(Purpose::UploadToken, &token, 99),
+            signer.verify::<UploadClaims>(Purpose::UploadToken, &token, 99),
             Ok(claims(100))
         );
         assert_eq!(
-            signer.verify(Purpose::FieldValue, &token, 99),
+            signer.verify::<UploadClaims>(Purpose::FieldValue, &token, 99),
             Err(SigningError::BadSignature)
         );
     }
@@ -153,13 +153,13 @@ mod tests {
         let signer = Signer::new(&[secret('a')]);
         let token = signer.sign(Purpose::UploadToken, &claims(100));
         assert_eq!(
-            signer.verify(Purpose::UploadToken, &token, 100),
+            signer.verify::<UploadClaims>(Purpose::UploadToken, &token, 100),
             Err(SigningError::Expired)
         );
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(10_000)).unwrap());
         let (_, signature) = token.split_once('.').unwrap();
         assert_eq!(
-            signer.verify(
+            signer.verify::<UploadClaims>(
                 Purpose::UploadToken,
                 &format!("{forged_payload}.{signature}"),
                 99
@@ -168,7 +168,9 @@ mod tests {
         );
         for malformed in ["", "abc", "a.b.c", "***.***"] {
             assert!(
-                signer.verify(Purpose::UploadToken, malformed, 0).is_err(),
+                signer
+                    .verify::<UploadClaims>(Purpose::UploadToken, malformed, 0)
+                    .is_err(),
                 "{malformed}"
             );
         }
@@ -179,10 +181,14 @@ mod tests {
         let old = Signer::new(&[secret('a')]);
         let rotated = Signer::new(&[secret('b'), secret('a')]);
         let old_token = old.sign(Purpose::UploadToken, &claims(100));
-        assert!(rotated.verify(Purpose::UploadToken, &old_token, 0).is_ok());
+        assert!(
+            rotated
+                .verify::<UploadClaims>(Purpose::UploadToken, &old_token, 0)
+                .is_ok()
+        );
         let new_token = rotated.sign(Purpose::UploadToken, &claims(100));
         assert_eq!(
-            old.verify(Purpose::UploadToken, &new_token, 0),
+            old.verify::<UploadClaims>(Purpose::UploadToken, &new_token, 0),
             Err(SigningError::BadSignature)
         );
     }

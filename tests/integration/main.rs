@@ -2,6 +2,7 @@
 //! endpoint, records on SQLite (or PostgreSQL with `DATABASE_URL`).
 
 mod abort;
+mod admin;
 mod attach;
 mod bad_input;
 mod boot;

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::{access, error::ApiError, json::ApiJson};
 use crate::{
-    events::{self, UploadEventKind},
-    models::{Upload, UploadStatus, uploads::Changes},
+    lifecycle::{self, AbortOutcome},
+    models::UploadStatus,
 };
 
 /// The request.
@@ -33,51 +33,18 @@ async fn abort(
     ApiJson(body): ApiJson<AbortRequest>,
 ) -> Result<StatusCode, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
-    let attached = || {
-        ApiError::conflict(
+    if upload.status == UploadStatus::Deleted {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    match lifecycle::abort(&ctx, &joist, &upload, &ABORTABLE, "aborted by the client").await? {
+        AbortOutcome::Attached => Err(ApiError::conflict(
             "upload_attached",
             "this upload is attached to a record; remove it there instead",
-        )
-    };
-    match upload.status {
-        UploadStatus::Deleted => return Ok(StatusCode::NO_CONTENT),
-        UploadStatus::Attached => return Err(attached()),
-        UploadStatus::Aborted => {}
-        _ => {
-            let changes = Changes {
-                error: Some("aborted by the client".into()),
-                ..Changes::default()
-            };
-            match Upload::transition(
-                &ctx.db,
-                upload.id,
-                &ABORTABLE,
-                UploadStatus::Aborted,
-                changes,
-            )
-            .await?
-            {
-                Some(aborted) => {
-                    events::raise(&ctx, &joist, &aborted, UploadEventKind::Finalized).await;
-                }
-                None if Upload::find(&ctx.db, upload.id)
-                    .await?
-                    .map(|now| now.status)
-                    == Some(UploadStatus::Attached) =>
-                {
-                    return Err(attached());
-                }
-                None => {}
-            }
+        )),
+        AbortOutcome::Aborted | AbortOutcome::AlreadyAborted | AbortOutcome::NotAbortable(_) => {
+            Ok(StatusCode::NO_CONTENT)
         }
     }
-    // Recorded as aborted first, so a file attached meanwhile is never deleted; the store is
-    // cleaned after, and again on a repeated abort if it was unreachable now.
-    if let Some(s3_upload_id) = &upload.s3_upload_id {
-        joist.store().abort(&upload.key, s3_upload_id).await?;
-    }
-    joist.store().delete(&upload.key).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The route.

@@ -5,7 +5,11 @@ use chrono::Utc;
 use loco_rs::app::AppContext;
 
 use super::error::ApiError;
-use crate::{Joist, models::Upload, signing::Purpose};
+use crate::{
+    Joist,
+    models::Upload,
+    signing::{Purpose, UploadClaims},
+};
 
 /// An upload the caller may act on.
 pub struct Opened {
@@ -22,9 +26,10 @@ pub struct Opened {
 /// upload that no longer exists.
 pub async fn open(ctx: &AppContext, request: &Parts, token: &str) -> Result<Opened, ApiError> {
     let joist = Joist::from_context(ctx)?;
-    let claims = joist
-        .signer()
-        .verify(Purpose::UploadToken, token, Utc::now().timestamp())?;
+    let claims: UploadClaims =
+        joist
+            .signer()
+            .verify(Purpose::UploadToken, token, Utc::now().timestamp())?;
     let field = joist.fields().get(&claims.field).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -31,6 +31,39 @@ pub enum Status {
     Deleted,
 }
 
+impl Status {
+    /// Every status, in life order.
+    pub const ALL: [Self; 7] = [
+        Self::Prepared,
+        Self::Uploading,
+        Self::Finalized,
+        Self::Attached,
+        Self::Aborted,
+        Self::Failed,
+        Self::Deleted,
+    ];
+
+    /// The name as stored.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Prepared => "prepared",
+            Self::Uploading => "uploading",
+            Self::Finalized => "finalized",
+            Self::Attached => "attached",
+            Self::Aborted => "aborted",
+            Self::Failed => "failed",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    /// The status a name stands for.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.name() == name)
+    }
+}
+
 /// How the bytes go up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

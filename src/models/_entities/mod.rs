@@ -1,3 +1,4 @@
 //! sea-orm entities.
 
+pub mod joist_admin_actions;
 pub mod joist_uploads;

@@ -5,6 +5,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use joist::{
     Field, Fields, JoistInitializer,
+    admin::JwtAdmins,
     events::Handlers,
     workers::{JoistCleanupWorker, JoistUploadEventWorker},
 };
@@ -30,6 +31,8 @@ pub const ARCHIVE: &str = "test.archive";
 pub const FLAKY: &str = "test.flaky";
 /// Its finalize handler always fails.
 pub const BROKEN: &str = "test.broken";
+/// The `pid` the host's admin authorizer lets in.
+pub const ADMIN: &str = "admin-1";
 
 /// The dummy host's event handlers.
 pub fn handlers() -> Handlers {
@@ -87,12 +90,16 @@ impl Hooks for App {
 
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
         Ok(vec![Box::new(
-            JoistInitializer::new(fields()).with_handlers(handlers()),
+            JoistInitializer::new(fields())
+                .with_handlers(handlers())
+                .with_admin(JwtAdmins::new([ADMIN])),
         )])
     }
 
     fn routes(ctx: &AppContext) -> AppRoutes {
-        AppRoutes::empty().add_route(joist::routes(ctx))
+        AppRoutes::empty()
+            .add_route(joist::routes(ctx))
+            .add_route(joist::admin_routes(ctx))
     }
 
     async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {
