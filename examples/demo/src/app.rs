@@ -53,6 +53,7 @@ impl Hooks for App {
     fn routes(ctx: &AppContext) -> AppRoutes {
         AppRoutes::with_default_routes()
             .add_route(joist::routes(ctx))
+            .add_route(joist::admin_routes(ctx))
             .add_route(controllers::cars::routes())
             .add_route(controllers::car_pages::routes())
             .add_route(controllers::photos::routes())
