@@ -17,6 +17,7 @@ pub mod field;
 pub mod form;
 mod hex;
 mod initializer;
+pub mod install;
 mod joist;
 pub mod lifecycle;
 pub mod models;

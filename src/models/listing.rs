@@ -94,7 +94,9 @@ enum CursorValue {
 }
 
 impl Cursor {
-    fn after(upload: &Model, sort: Sort) -> Self {
+    /// The cursor of the page that follows `upload` in `sort` order.
+    #[must_use]
+    pub fn after(upload: &Model, sort: Sort) -> Self {
         let value = if sort.by_size() {
             CursorValue::Size(upload.size)
         } else {
