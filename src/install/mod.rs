@@ -22,7 +22,7 @@ pub enum InstallError {
     #[error("{0} does not look like a Loco app: {1}")]
     NotALocoApp(String, &'static str),
     /// A file the command edits is missing.
-    #[error("`{0}` is missing")]
+    #[error("`{0}` is missing; nothing was changed")]
     Missing(String),
     /// A file does not hold what the command recognises; nothing was changed.
     #[error(
