@@ -1,9 +1,10 @@
 //! The service a host's handlers and joist's own controllers share.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use axum::http::request::Parts;
 use loco_rs::app::AppContext;
+use uuid::Uuid;
 
 use crate::{
     Error, Result,
@@ -12,6 +13,7 @@ use crate::{
     dev_endpoint,
     events::Handlers,
     field::{Denied, Fields, Owner, S3File},
+    limits::RateLimiter,
     models::Upload,
     s3::{
         Store, StoreError, StoreSettings,
@@ -34,6 +36,8 @@ struct Inner {
     handlers: Handlers,
     admin: Arc<dyn AuthorizeAdmin>,
     signer: Signer,
+    limiter: RateLimiter,
+    upload_locks: std::sync::Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     store: Store,
     sts: Option<StsBroker>,
 }
@@ -134,6 +138,7 @@ impl Joist {
             StsBroker::new(&settings, role_arn, &endpoint)
         });
         let signer = Signer::new(&config.secrets);
+        let limiter = RateLimiter::per_minute(config.prepare_rate_limit);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -141,6 +146,8 @@ impl Joist {
                 handlers,
                 admin,
                 signer,
+                limiter,
+                upload_locks: std::sync::Mutex::default(),
                 store,
                 sts,
             }),
@@ -183,6 +190,27 @@ impl Joist {
     #[must_use]
     pub fn signer(&self) -> &Signer {
         &self.inner.signer
+    }
+
+    /// The `prepare_rate_limit` counter.
+    #[must_use]
+    pub fn prepare_limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    /// Waits until no other call of this app process works on upload `id`, and holds it until
+    /// the guard drops (racing finalizes then see each other's result).
+    pub(crate) async fn lock_upload(&self, id: Uuid) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .inner
+                .upload_locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+            Arc::clone(locks.entry(id).or_default())
+        };
+        lock.lock_owned().await
     }
 
     /// The store.

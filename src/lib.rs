@@ -20,6 +20,7 @@ mod initializer;
 pub mod install;
 mod joist;
 pub mod lifecycle;
+pub mod limits;
 pub mod models;
 pub mod s3;
 pub mod signing;

@@ -153,6 +153,14 @@ pub struct JoistConfig {
     /// Records cleanup handles per query. Default `100`.
     #[serde(default = "defaults::cleanup_batch")]
     pub cleanup_batch: u64,
+    /// How many uploads one owner (or, for anonymous uploads, one client address) may prepare
+    /// per minute, per app process; past it `prepare` answers 429. 0 turns it off. Default 60.
+    #[serde(default = "defaults::prepare_rate_limit")]
+    pub prepare_rate_limit: u32,
+    /// How many unfinished (prepared or uploading) uploads one signed-in owner may have; past
+    /// it `prepare` answers 429. 0 turns it off. Default 100.
+    #[serde(default = "defaults::max_unfinished_uploads")]
+    pub max_unfinished_uploads: u64,
     /// Origins browsers upload from, for the bucket CORS rule (`joist:cors`). Default: the app's
     /// `server.host`.
     #[serde(default)]
@@ -208,6 +216,12 @@ mod defaults {
         172_800
     }
     pub const fn cleanup_batch() -> u64 {
+        100
+    }
+    pub const fn prepare_rate_limit() -> u32 {
+        60
+    }
+    pub const fn max_unfinished_uploads() -> u64 {
         100
     }
     pub const fn event_retries() -> u32 {

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -214,6 +214,18 @@ impl Model {
             .exec(db)
             .await?;
         Ok(())
+    }
+
+    /// How many of `owner`'s uploads are unfinished (prepared or uploading).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn unfinished_count(db: &impl ConnectionTrait, owner: &str) -> Result<u64, DbErr> {
+        Entity::find()
+            .filter(Column::Owner.eq(owner))
+            .filter(Column::Status.is_in([Status::Prepared, Status::Uploading]))
+            .count(db)
+            .await
     }
 
     /// The upload's plan, as recorded.

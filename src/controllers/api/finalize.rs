@@ -196,6 +196,11 @@ async fn finalize(
     ApiJson(body): ApiJson<FinalizeRequest>,
 ) -> Result<Json<FinalizeResponse>, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
+    // One finalize per upload at a time in this process; the others then read its result.
+    let _guard = joist.lock_upload(upload.id).await;
+    let upload = Upload::find(&ctx.db, upload.id)
+        .await?
+        .ok_or_else(|| ApiError::conflict("upload_gone", "the upload no longer exists"))?;
     match upload.status {
         UploadStatus::Finalized | UploadStatus::Attached => {
             return Ok(Json(respond(&joist, &upload)));
@@ -204,21 +209,36 @@ async fn finalize(
         status => return Err(closed(status)),
     }
     let store = joist.store();
+    let mut completed_elsewhere = false;
     if let (UploadMode::Multipart, Some(s3_upload_id)) = (upload.mode, &upload.s3_upload_id) {
-        let parts = match checked_parts(&joist, &upload, s3_upload_id, body.parts.as_deref()).await
+        completed_elsewhere = match checked_parts(
+            &joist,
+            &upload,
+            s3_upload_id,
+            body.parts.as_deref(),
+        )
+        .await
         {
-            Err(error) if error.code == "upload_gone" => {
-                return settled(&ctx, &joist, upload.id).await.map(Json);
-            }
-            other => other?,
+            Err(error) if error.code == "upload_gone" => true,
+            Err(error) => return Err(error),
+            Ok(parts) => match store.complete(&upload.key, s3_upload_id, &parts).await {
+                Ok(_) => false,
+                Err(StoreError::NotFound) => true,
+                // A racing call may have completed it: the object in the store says so.
+                Err(error) if store.head(&upload.key).await?.is_some() => {
+                    tracing::debug!(%error, upload = %upload.id, "completed by a racing finalize");
+                    true
+                }
+                Err(error) => return Err(error.into()),
+            },
         };
-        match store.complete(&upload.key, s3_upload_id, &parts).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => return settled(&ctx, &joist, upload.id).await.map(Json),
-            Err(error) => return Err(error.into()),
-        }
     }
+    // Another call completed (or aborted) the multipart upload: what the store holds decides,
+    // and the conditional state change below lets one call record it.
     let Some(object) = store.head(&upload.key).await? else {
+        if completed_elsewhere {
+            return settled(&ctx, &joist, upload.id).await.map(Json);
+        }
         return Err(incomplete(&[1]));
     };
     if let (UploadMode::Single, Some(sent), Some(stored)) = (
@@ -234,6 +254,14 @@ async fn finalize(
         .with_details(json!({ "part": 1 })));
     }
     let declared = u64::try_from(upload.size).unwrap_or_default();
+    if object.size != declared && completed_elsewhere {
+        // Another app instance is completing it (some stores show the object growing): its
+        // finalize decides; this one must not judge a half-written object.
+        return Err(ApiError::conflict(
+            "upload_finalizing",
+            "another finalize of this upload is in progress; retry in a moment",
+        ));
+    }
     if object.size != declared {
         let changes = Changes {
             error: Some(format!(

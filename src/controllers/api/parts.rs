@@ -48,7 +48,12 @@ async fn parts(
     let window = joist.config().part_url_window;
     let mut numbers = body.numbers;
     numbers.sort_unstable();
-    numbers.dedup();
+    if numbers.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(ApiError::invalid(
+            "invalid_part_numbers",
+            "each part number may be asked for once",
+        ));
+    }
     if numbers.is_empty() || numbers.len() > usize::try_from(window).unwrap_or(usize::MAX) {
         return Err(ApiError::invalid(
             "invalid_part_numbers",

@@ -1,10 +1,14 @@
 //! `POST /prepare`: record an upload and sign its first URLs.
 
-use std::{collections::BTreeMap, time::SystemTime};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    time::{Duration, Instant, SystemTime},
+};
 
 use axum::{
     Json,
-    extract::State,
+    extract::{ConnectInfo, State},
     http::{StatusCode, request::Parts},
 };
 use chrono::{DateTime, Utc};
@@ -19,7 +23,7 @@ use super::{
     part_urls::{self, PartUrl},
 };
 use crate::{
-    Field, Joist,
+    Field, Joist, Owner,
     config::JoistConfig,
     events::{self, UploadEventKind},
     field::{display_name, key_safe, normalize_content_type},
@@ -111,6 +115,79 @@ fn check_size(size: i64, field: &Field, config: &JoistConfig) -> Result<u64, Api
     Ok(size)
 }
 
+fn declared_field<'a>(joist: &'a Joist, name: &str) -> Result<&'a Field, ApiError> {
+    joist.fields().get(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_field",
+            format!(
+                "there is no upload field `{}`",
+                name.chars().take(100).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// Who the rate limit counts: the owner, or the client address of an anonymous upload.
+fn client_key(request: &Parts, owner: &Owner) -> String {
+    match owner.id() {
+        Some(id) => format!("owner:{id}"),
+        None => request
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(
+                || "anonymous".to_string(),
+                |ConnectInfo(address)| format!("ip:{}", address.ip()),
+            ),
+    }
+}
+
+fn too_many(code: &'static str, message: String, retry_after: Duration) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+        .with_details(json!({ "retry_after": retry_after.as_secs().max(1) }))
+}
+
+/// `max_unfinished_uploads`, then `prepare_rate_limit` (a call refused for the first is not
+/// counted by the second).
+async fn check_limits(
+    ctx: &AppContext,
+    joist: &Joist,
+    request: &Parts,
+    owner: &Owner,
+) -> Result<(), ApiError> {
+    let config = joist.config();
+    if let Some(id) = owner.id()
+        && config.max_unfinished_uploads > 0
+    {
+        let unfinished = Upload::unfinished_count(&ctx.db, id).await?;
+        if unfinished >= config.max_unfinished_uploads {
+            return Err(too_many(
+                "too_many_unfinished_uploads",
+                format!(
+                    "{unfinished} uploads are still unfinished; finish or abort some first (at most {})",
+                    config.max_unfinished_uploads
+                ),
+                Duration::from_mins(1),
+            ));
+        }
+    }
+    joist
+        .prepare_limiter()
+        .check(&client_key(request, owner), Instant::now())
+        .map_err(|wait| {
+            too_many(
+                "rate_limited",
+                format!(
+                    "at most {} uploads a minute; retry in {} s",
+                    config.prepare_rate_limit,
+                    wait.as_secs().max(1)
+                ),
+                wait,
+            )
+        })?;
+    Ok(())
+}
+
 async fn prepare(
     State(ctx): State<AppContext>,
     request: Parts,
@@ -118,17 +195,9 @@ async fn prepare(
 ) -> Result<(StatusCode, Json<PrepareResponse>), ApiError> {
     let joist = Joist::from_context(&ctx)?;
     let config = joist.config();
-    let field = joist.fields().get(&body.field).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_field",
-            format!(
-                "there is no upload field `{}`",
-                body.field.chars().take(100).collect::<String>()
-            ),
-        )
-    })?;
+    let field = declared_field(&joist, &body.field)?;
     let owner = field.authorizer().authorize(&ctx, &request, field).await?;
+    check_limits(&ctx, &joist, &request, &owner).await?;
     let filename = display_name(&body.filename)?;
     let content_type = normalize_content_type(&body.content_type)?;
     let size = check_size(body.size, field, config)?;
