@@ -10,6 +10,7 @@ mod cleanup;
 mod concurrency;
 mod conformance;
 mod events;
+mod faults;
 mod hostile;
 mod models;
 mod multipart;

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+pub mod fault_proxy;
 pub mod handlers;
 pub mod host;
 mod request;
