@@ -70,7 +70,7 @@ pub struct JoistConfig {
     pub upload_prefix: String,
     /// IAM role to assume for signing each upload's URLs with scoped temporary credentials.
     /// Default unset (URLs are signed with the configured credentials).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub upload_sts_arn: Option<String>,
     /// With `upload_sts_arn`: also return each upload's temporary credentials, bucket, key, region
     /// and endpoint from `prepare`, for SDK clients. Default `false`.
@@ -78,7 +78,7 @@ pub struct JoistConfig {
     pub sts_expose_credentials: bool,
     /// The STS endpoint. Default: `endpoint` when set (emulators serve STS there), else AWS STS
     /// of `region`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub sts_endpoint: Option<String>,
     /// The bucket uploads go to. Required.
     pub bucket: Option<String>,
@@ -86,11 +86,11 @@ pub struct JoistConfig {
     #[serde(default = "defaults::region")]
     pub region: String,
     /// The S3 endpoint the server talks to (e.g. `http://127.0.0.1:3900`). Default: AWS S3.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub endpoint: Option<String>,
     /// The endpoint browsers use, when it differs from `endpoint` (a proxy, a public host name).
     /// Default: same as `endpoint`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub public_endpoint: Option<String>,
     /// Path-style URLs (`host/bucket/key`) instead of virtual-host style (`bucket.host/key`).
     /// Default `false`; most self-hosted stores need `true`.
@@ -242,6 +242,15 @@ pub mod limits {
     pub const MAX_PARTS: u64 = 10_000;
     /// Longest lifetime of a SigV4 presigned URL.
     pub const MAX_URL_LIFETIME: u64 = 7 * 86_400;
+}
+
+/// An optional setting where an empty string (e.g. an unset environment variable in a config
+/// template) means unset.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value.filter(|text| !text.trim().is_empty()))
 }
 
 /// Checks that a mount path starts with `/` and does not end with one.

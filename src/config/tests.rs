@@ -134,3 +134,26 @@ fn a_misspelt_key_is_refused() {
     });
     assert!(error.contains("unknown field `buckett`"), "{error}");
 }
+
+#[test]
+fn empty_optional_settings_are_unset() {
+    let mut block = minimal();
+    for key in [
+        "endpoint",
+        "public_endpoint",
+        "sts_endpoint",
+        "upload_sts_arn",
+    ] {
+        block[key] = json!("");
+    }
+    let config: JoistConfig = serde_json::from_value(block).unwrap();
+    assert_eq!(
+        (
+            config.endpoint,
+            config.public_endpoint,
+            config.sts_endpoint,
+            config.upload_sts_arn
+        ),
+        (None, None, None, None)
+    );
+}

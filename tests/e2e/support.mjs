@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readdirSync, writeFileSync, truncateSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,7 @@ function runDemo(args, env) {
  * single-node Garage, the `s3` config, and the bucket CORS rule applied with `joist:cors`).
  * Returns its base URL, the embedded store's folder and a stop function.
  */
-export async function startDemo(store = 'embedded') {
+export async function startDemo(store = 'embedded', { faults } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'joist-e2e-'));
   const [port, storePort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
@@ -68,6 +68,8 @@ export async function startDemo(store = 'embedded') {
     JOIST_DEV_ENDPOINT_BIND: `127.0.0.1:${storePort}`,
     JOIST_DEV_ENDPOINT_ROOT: storeRoot,
   };
+  const proxy = faults ? await startFaultProxy(storePort, faults) : undefined;
+  if (proxy) env.JOIST_PUBLIC_ENDPOINT = proxy.url;
   let garageDir;
   if (store === 'garage') {
     garageDir = join(work, 'garage');
@@ -89,7 +91,9 @@ export async function startDemo(store = 'embedded') {
     store,
     storeRoot,
     log,
+    proxy,
     stop: async () => {
+      proxy?.close();
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill('SIGTERM');
@@ -97,6 +101,51 @@ export async function startDemo(store = 'embedded') {
       }
       if (garageDir) execFileSync(join(repo, 'scripts/garage'), ['stop', garageDir]);
     },
+  };
+}
+
+/**
+ * A TCP proxy to the store on `upstreamPort` that drops every `dropEvery`-th connection after its
+ * request starts, and cuts the connection carrying the request body each time another
+ * `cutEveryBytes` went through: requests fail the way flaky networks fail them.
+ */
+export async function startFaultProxy(upstreamPort, { dropEvery = 0, cutEveryBytes = 0 }) {
+  const counts = { connections: 0, dropped: 0, cut: 0 };
+  let forwarded = 0;
+  const sockets = new Set();
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    counts.connections += 1;
+    if (dropEvery && counts.connections % dropEvery === 0) {
+      counts.dropped += 1;
+      client.once('data', () => client.resetAndDestroy());
+      return;
+    }
+    const upstream = connect(upstreamPort, '127.0.0.1');
+    upstream.on('error', () => client.destroy());
+    client.on('data', (chunk) => {
+      const before = forwarded;
+      forwarded += chunk.length;
+      if (cutEveryBytes && Math.floor(forwarded / cutEveryBytes) > Math.floor(before / cutEveryBytes)) {
+        counts.cut += 1;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.write(chunk));
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    counts,
+    close: () => { for (const socket of sockets) socket.destroy(); server.close(); },
   };
 }
 
