@@ -8,6 +8,8 @@ use crate::inspect::InspectFile;
 pub const OWNERS_MANUAL: &str = "car.owners_manual";
 /// The gallery's photos (several at once).
 pub const PHOTO: &str = "photo.image";
+/// Backups of any size up to S3's 5 TiB (what the load benchmarks prepare).
+pub const BACKUP: &str = "backup.archive";
 
 /// Every upload field of the demo. Signed-in users only, unless the environment's config lists a
 /// field under `public_fields` (development does, so the demo works without signing in).
@@ -18,6 +20,7 @@ pub fn all() -> Fields {
             "image/*",
             "text/plain",
         ]))
+        .with(Field::new(BACKUP))
         .with(
             Field::new(PHOTO)
                 .max_size(10 << 20)

@@ -1,0 +1,165 @@
+//! A load client for joist's API, for BENCHMARKS.md: `prepare` (or `finalize` of single uploads
+//! it makes first) against a running app, at one concurrency, bounded in count; prints requests
+//! per second, p50, p99 and the mean response size. Loopback only.
+//!
+//! ```sh
+//! cargo run --release --example load -- http://127.0.0.1:5150 prepare 5TiB 16 2000
+//! cargo run --release --example load -- http://127.0.0.1:5150 finalize 10MiB 16 100
+//! ```
+
+use std::{
+    io::Write,
+    time::{Duration, Instant},
+};
+
+use futures::{StreamExt, stream};
+use serde_json::{Value, json};
+
+/// The demo's field without a size limit of its own (S3's 5 TiB applies).
+const FIELD: &str = "backup.archive";
+
+struct Run {
+    base: String,
+    mode: String,
+    size: u64,
+    concurrency: usize,
+    requests: usize,
+}
+
+fn arguments() -> Run {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    assert!(
+        args.len() == 5,
+        "usage: load BASE_URL prepare|finalize SIZE CONCURRENCY REQUESTS"
+    );
+    assert!(
+        args[0].starts_with("http://127.0.0.1") || args[0].starts_with("http://localhost"),
+        "loopback only"
+    );
+    Run {
+        base: args[0].clone(),
+        mode: args[1].clone(),
+        size: joist::config::byte_size::parse(&args[2]).expect("a size such as 10MiB"),
+        concurrency: args[3].parse().expect("a concurrency"),
+        requests: args[4].parse().expect("a request count"),
+    }
+}
+
+async fn post(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Vec<u8>) {
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(body).expect("JSON"))
+        .send()
+        .await
+        .expect("the app answers");
+    let status = response.status().as_u16();
+    (status, response.bytes().await.expect("a body").to_vec())
+}
+
+fn prepare_body(size: u64, n: usize) -> Value {
+    json!({"field": FIELD, "filename": format!("load-{n}.bin"), "size": size, "content_type": "application/octet-stream"})
+}
+
+/// Prepares and PUTs `count` single uploads of `size` bytes; returns their finalize bodies.
+async fn uploaded(client: &reqwest::Client, run: &Run, count: usize) -> Vec<Value> {
+    let content = vec![b'j'; usize::try_from(run.size).expect("a size that fits memory")];
+    let mut bodies = Vec::with_capacity(count);
+    for n in 0..count {
+        let (status, body) = post(
+            client,
+            &format!("{}/api/joist/prepare", run.base),
+            &prepare_body(run.size, n),
+        )
+        .await;
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        let prepared: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(
+            prepared["mode"], "single",
+            "finalize runs use single uploads"
+        );
+        let part = &prepared["parts"][0];
+        let mut put = client
+            .put(part["url"].as_str().expect("a URL"))
+            .body(content.clone());
+        for (name, value) in part["headers"].as_object().expect("headers") {
+            put = put.header(name, value.as_str().expect("a header"));
+        }
+        assert_eq!(
+            put.send()
+                .await
+                .expect("the store answers")
+                .status()
+                .as_u16(),
+            200
+        );
+        bodies.push(json!({"token": prepared["token"]}));
+    }
+    bodies
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+#[tokio::main]
+async fn main() {
+    let run = arguments();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(run.concurrency)
+        .build()
+        .expect("a client");
+    let (url, bodies) = match run.mode.as_str() {
+        "prepare" => (
+            format!("{}/api/joist/prepare", run.base),
+            (0..run.requests)
+                .map(|n| prepare_body(run.size, n))
+                .collect::<Vec<_>>(),
+        ),
+        "finalize" => (
+            format!("{}/api/joist/finalize", run.base),
+            uploaded(&client, &run, run.requests).await,
+        ),
+        other => panic!("unknown mode {other}"),
+    };
+    let started = Instant::now();
+    let results: Vec<(u16, usize, Duration)> = stream::iter(bodies.iter())
+        .map(|body| {
+            let (client, url) = (&client, &url);
+            async move {
+                let start = Instant::now();
+                let (status, bytes) = post(client, url, body).await;
+                (status, bytes.len(), start.elapsed())
+            }
+        })
+        .buffer_unordered(run.concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    let errors = results
+        .iter()
+        .filter(|(status, _, _)| *status >= 300)
+        .count();
+    let mut latencies: Vec<Duration> = results.iter().map(|(_, _, latency)| *latency).collect();
+    latencies.sort_unstable();
+    let bytes: usize = results.iter().map(|(_, bytes, _)| bytes).sum();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = results.len() as f64 / elapsed.as_secs_f64();
+    let _ = writeln!(
+        std::io::stdout(),
+        "{} size={} c={} n={} errors={errors} req/s={rate:.0} p50={:.1}ms p99={:.1}ms bytes={}",
+        run.mode,
+        run.size,
+        run.concurrency,
+        results.len(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        bytes / results.len().max(1),
+    );
+}
