@@ -9,6 +9,14 @@ fn unrecognised(file: &str, expected: &str) -> InstallError {
     }
 }
 
+/// Where the first `anchor` at or after byte `from` starts.
+fn find(file: &str, text: &str, from: usize, anchor: &str) -> Result<usize, InstallError> {
+    text[from..]
+        .find(anchor)
+        .map(|position| from + position)
+        .ok_or_else(|| unrecognised(file, &format!("`{}`", anchor.trim())))
+}
+
 /// `text` with `insertion` put right after the first `anchor` (at or after byte `from`).
 pub fn insert_after(
     file: &str,
@@ -17,10 +25,7 @@ pub fn insert_after(
     anchor: &str,
     insertion: &str,
 ) -> Result<String, InstallError> {
-    let at = text[from..]
-        .find(anchor)
-        .map(|position| from + position + anchor.len())
-        .ok_or_else(|| unrecognised(file, &format!("`{}`", anchor.trim())))?;
+    let at = find(file, text, from, anchor)? + anchor.len();
     Ok(format!("{}{insertion}{}", &text[..at], &text[at..]))
 }
 
@@ -32,10 +37,7 @@ pub fn insert_before(
     anchor: &str,
     insertion: &str,
 ) -> Result<String, InstallError> {
-    let at = text[from..]
-        .find(anchor)
-        .map(|position| from + position)
-        .ok_or_else(|| unrecognised(file, &format!("`{}`", anchor.trim())))?;
+    let at = find(file, text, from, anchor)?;
     Ok(format!("{}{insertion}{}", &text[..at], &text[at..]))
 }
 
@@ -47,17 +49,13 @@ pub fn replace(
     old: &str,
     new: &str,
 ) -> Result<String, InstallError> {
-    let at = text[from..]
-        .find(old)
-        .map(|position| from + position)
-        .ok_or_else(|| unrecognised(file, &format!("`{}`", old.trim())))?;
+    let at = find(file, text, from, old)?;
     Ok(format!("{}{new}{}", &text[..at], &text[at + old.len()..]))
 }
 
 /// Where `needle` starts in `text`.
 pub fn position(file: &str, text: &str, needle: &str) -> Result<usize, InstallError> {
-    text.find(needle)
-        .ok_or_else(|| unrecognised(file, &format!("`{needle}`")))
+    find(file, text, 0, needle)
 }
 
 /// Adds `line` at the end of the `[dependencies]` table of a `Cargo.toml`.

@@ -477,19 +477,7 @@ async fn the_detail_shows_the_file_its_events_and_the_stores_multipart_state() {
         )
         .await;
         let token = prepared["token"].as_str().unwrap();
-        let (_, parts) = post(
-            &server,
-            "parts",
-            &json!({"token": token, "numbers": [1, 2]}),
-        )
-        .await;
-        for (index, part) in parts["parts"].as_array().unwrap().iter().enumerate() {
-            let start = index * (5 << 20);
-            assert_eq!(
-                put_part(part, &content[start..start + (5 << 20)]).await.0,
-                200
-            );
-        }
+        crate::support::put_parts(&server, token, &[1, 2], &content, 5 << 20).await;
         let detail = get(
             &server,
             &ctx,

@@ -15,12 +15,7 @@ use crate::support::{
 const UPLOADS: usize = 200;
 
 fn unlimited(config: &mut loco_rs::config::Config) {
-    let joist = config
-        .initializers
-        .as_mut()
-        .unwrap()
-        .get_mut("joist")
-        .unwrap();
+    let joist = crate::support::joist_block(config);
     joist["prepare_rate_limit"] = json!(0);
 }
 
@@ -128,24 +123,8 @@ async fn fifty_racing_finalizes_of_one_multipart_upload_resolve_to_one_result() 
         )
         .await;
         let token = body["token"].as_str().unwrap();
-        let (_, parts) = post(
-            &server,
-            "parts",
-            &json!({"token": token, "numbers": [1, 2]}),
-        )
-        .await;
-        for (index, part) in parts["parts"].as_array().unwrap().iter().enumerate() {
-            let start = index * (5 << 20);
-            assert_eq!(
-                put_part(part, &content[start..start + (5 << 20)]).await.0,
-                200
-            );
-        }
-        let (_, last) = post(&server, "parts", &json!({"token": token, "numbers": [3]})).await;
-        assert_eq!(
-            put_part(&last["parts"][0], &content[10 << 20..]).await.0,
-            200
-        );
+        crate::support::put_parts(&server, token, &[1, 2], &content, 5 << 20).await;
+        crate::support::put_parts(&server, token, &[3], &content, 5 << 20).await;
 
         let answers = join_all((0..50).map(|_| {
             let server = &server;

@@ -36,12 +36,7 @@ fn embedded_store() -> std::net::SocketAddr {
 /// URLs it signs for clients), under a prefix of its own, without a rate limit.
 fn store_via(config: &mut Config, endpoint: &str, public_endpoint: &str) {
     let credentials = joist::dev_endpoint::credentials();
-    let joist = config
-        .initializers
-        .as_mut()
-        .unwrap()
-        .get_mut("joist")
-        .unwrap();
+    let joist = crate::support::joist_block(config);
     let block = joist.as_object_mut().unwrap();
     block.remove("dev_endpoint");
     block.insert("endpoint".into(), json!(endpoint));

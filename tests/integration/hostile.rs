@@ -86,12 +86,7 @@ fn prepare_body(field: &str, filename: &str, size: &Value, content_type: &str) -
 async fn hostile_requests_get_json_errors_and_change_nothing() {
     let prefix = format!("hostile-{}/", uuid::Uuid::new_v4().simple());
     let own_prefix = |config: &mut loco_rs::config::Config| {
-        let joist = config
-            .initializers
-            .as_mut()
-            .unwrap()
-            .get_mut("joist")
-            .unwrap();
+        let joist = crate::support::joist_block(config);
         joist["upload_prefix"] = json!(prefix);
     };
     request_with(own_prefix, StartMode::ServerOnly, |server, ctx| async move {
@@ -279,12 +274,7 @@ async fn sizes_at_every_boundary() {
 async fn prepare_is_rate_limited_per_owner_and_unfinished_uploads_are_capped() {
     request_with(
         |config| {
-            let joist = config
-                .initializers
-                .as_mut()
-                .unwrap()
-                .get_mut("joist")
-                .unwrap();
+            let joist = crate::support::joist_block(config);
             joist["prepare_rate_limit"] = json!(3);
             joist["max_unfinished_uploads"] = json!(2);
         },

@@ -75,12 +75,7 @@ async fn the_doctor_names_a_missing_bucket_and_refused_credentials() {
         let prefix = format!("doctor-{}/", Uuid::new_v4().simple());
         let missing_bucket = |config: &mut loco_rs::config::Config| {
             store.configure(config, &prefix);
-            config
-                .initializers
-                .as_mut()
-                .unwrap()
-                .get_mut("joist")
-                .unwrap()["bucket"] = json!("no-such-bucket");
+            crate::support::joist_block(config)["bucket"] = json!("no-such-bucket");
         };
         request_with(
             missing_bucket,
@@ -96,12 +91,7 @@ async fn the_doctor_names_a_missing_bucket_and_refused_credentials() {
         if store.name != "ministack" {
             let wrong_secret = |config: &mut loco_rs::config::Config| {
                 store.configure(config, &prefix);
-                let joist = config
-                    .initializers
-                    .as_mut()
-                    .unwrap()
-                    .get_mut("joist")
-                    .unwrap();
+                let joist = crate::support::joist_block(config);
                 joist["credentials"]["secret_access_key"] = json!("0".repeat(64));
             };
             request_with(

@@ -59,12 +59,7 @@ async fn sts_credentials_confine_each_upload_to_its_own_key() {
     let other = format!("{prefix}elsewhere/{}.txt", Uuid::new_v4());
     let configure = |config: &mut loco_rs::config::Config| {
         store.configure(config, &prefix);
-        let joist = config
-            .initializers
-            .as_mut()
-            .unwrap()
-            .get_mut("joist")
-            .unwrap();
+        let joist = crate::support::joist_block(config);
         joist["upload_sts_arn"] = json!(role);
         joist["sts_expose_credentials"] = json!(true);
     };

@@ -44,6 +44,43 @@ pub async fn post_as(
     (status, json)
 }
 
+/// The host config's `initializers.joist` block, to change before boot.
+pub fn joist_block(config: &mut loco_rs::config::Config) -> &mut Value {
+    config
+        .initializers
+        .as_mut()
+        .and_then(|initializers| initializers.get_mut("joist"))
+        .expect("config/test.yaml has initializers.joist")
+}
+
+/// Asks `/parts` for `numbers` and PUTs each one's slice of `content` (parts of `part_size`
+/// bytes), asserting the store takes each.
+pub async fn put_parts(
+    server: &TestServer,
+    token: &str,
+    numbers: &[u32],
+    content: &[u8],
+    part_size: usize,
+) {
+    let (status, body) = post(
+        server,
+        "parts",
+        &json!({"token": token, "numbers": numbers}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for part in body["parts"].as_array().expect("parts") {
+        let number = usize::try_from(part["number"].as_u64().expect("a number")).unwrap();
+        let start = (number - 1) * part_size;
+        let end = (start + part_size).min(content.len());
+        assert_eq!(
+            put_part(part, &content[start..end]).await.0,
+            200,
+            "part {number}"
+        );
+    }
+}
+
 /// A signed-in user's JWT, for the host's auth config.
 pub fn jwt_for(ctx: &AppContext, pid: &str) -> String {
     let secret = &ctx.config.get_jwt_config().expect("jwt config").secret;

@@ -14,12 +14,7 @@ pub struct StoreUnderTest {
 impl StoreUnderTest {
     /// Points the host's joist block at this store, with keys under `prefix`.
     pub fn configure(&self, config: &mut Config, prefix: &str) {
-        let joist = config
-            .initializers
-            .as_mut()
-            .unwrap()
-            .get_mut("joist")
-            .unwrap();
+        let joist = super::joist_block(config);
         joist["upload_prefix"] = json!(prefix);
         if let Some([endpoint, access_key, secret_key, bucket, region]) = &self.remote {
             let block = joist.as_object_mut().unwrap();
