@@ -1,5 +1,6 @@
 //! The demo's controllers.
 
+pub mod backups;
 pub mod car_pages;
 pub mod cars;
 pub mod photos;
