@@ -92,6 +92,19 @@ impl Model {
         Entity::find_by_id(id).one(db).await
     }
 
+    /// The uploads among `ids` that exist, in the order of `ids`.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn find_all(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Self>, DbErr> {
+        let mut found = Entity::find()
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        found.sort_by_key(|upload| ids.iter().position(|id| *id == upload.id));
+        Ok(found)
+    }
+
     /// The upload of an object key (what an `S3File` holds).
     ///
     /// # Errors

@@ -64,12 +64,7 @@ async fn confirm(
 ) -> Result<Response, AdminError> {
     let base = &joist.config().admin_base_url;
     let action = action_named(value(pairs, "action"))?;
-    let mut uploads = Vec::new();
-    for id in upload_ids(pairs)? {
-        if let Some(upload) = Upload::find(&ctx.db, id).await? {
-            uploads.push(upload);
-        }
-    }
+    let uploads = Upload::find_all(&ctx.db, &upload_ids(pairs)?).await?;
     if uploads.is_empty() {
         return Err(AdminError::NotFound(
             "none of the selected uploads exists any more".to_string(),
@@ -175,9 +170,15 @@ pub async fn done(
     if entries.is_empty() {
         return Err(not_found());
     }
+    let ids: Vec<Uuid> = entries.iter().map(|entry| entry.upload_id).collect();
+    let existing: Vec<Uuid> = Upload::find_all(&ctx.db, &ids)
+        .await?
+        .into_iter()
+        .map(|upload| upload.id)
+        .collect();
     let mut shown = Vec::with_capacity(entries.len());
     for entry in &entries {
-        let exists = Upload::find(&ctx.db, entry.upload_id).await?.is_some();
+        let exists = existing.contains(&entry.upload_id);
         let unfinished = entry.outcome.starts_with("failed") || entry.outcome == STARTED;
         shown.push(json!({
             "key": entry.upload_key,
