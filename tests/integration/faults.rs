@@ -22,14 +22,20 @@ use crate::support::{
 
 const MIB: usize = 1 << 20;
 
-/// The embedded store the test host uses (started once per test process).
+/// The embedded store of `config/test.yaml` (started once per test process).
 fn embedded_store() -> std::net::SocketAddr {
-    joist::dev_endpoint::ensure_running(
-        "127.0.0.1:0",
-        Path::new("target/joist-test-store"),
-        "joist-test",
-    )
-    .expect("the embedded store starts")
+    let mut config = loco_rs::environment::Environment::Test
+        .load()
+        .expect("config/test.yaml loads");
+    let joist = crate::support::joist_block(&mut config);
+    let root = joist["dev_endpoint"]["root"]
+        .as_str()
+        .expect("config/test.yaml has dev_endpoint.root");
+    let bucket = joist["bucket"]
+        .as_str()
+        .expect("config/test.yaml has bucket");
+    joist::dev_endpoint::ensure_running("127.0.0.1:0", Path::new(root), bucket)
+        .expect("the embedded store starts")
 }
 
 /// Points joist at the store through `endpoint` (its own calls) and `public_endpoint` (the
