@@ -139,8 +139,9 @@ async fn upload_through_faults(
 
 #[tokio::test]
 async fn fifty_uploads_from_one_byte_to_200_mib_survive_failing_part_requests() {
-    let proxy = FaultProxy::start(embedded_store()).await;
-    let direct = format!("http://{}", embedded_store());
+    let store = embedded_store();
+    let proxy = FaultProxy::start(store).await;
+    let direct = format!("http://{store}");
     proxy.reset_every(10);
     proxy.stall_every(37);
     let public = proxy.url.clone();
