@@ -69,10 +69,13 @@ fn ok(name: &str, detail: impl Into<String>) -> Probe {
     }
 }
 
+/// What to do when the store refuses the credentials or none can be had.
+const CREDENTIALS_FIX: &str = "set `credentials` or `credentials_profile`, or give the app AWS credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, a web identity token, a container or instance role), and let them use this bucket";
+
 /// Runs every probe, CORS once per origin.
 pub async fn run(joist: &Joist, origins: &[String]) -> Vec<Probe> {
-    let mut probes = vec![bucket(joist).await];
-    let reachable = matches!(probes[0].outcome, Outcome::Ok(_));
+    let mut probes = vec![credentials(joist).await, bucket(joist).await];
+    let reachable = matches!(probes[1].outcome, Outcome::Ok(_));
     if reachable {
         probes.push(multipart(joist).await);
         for origin in origins {
@@ -99,6 +102,27 @@ async fn sts(joist: &Joist) -> Probe {
             format!("cannot assume `upload_sts_arn`: {error}"),
             "let the configured credentials call sts:AssumeRole on the role, and check `sts_endpoint`",
         ),
+    }
+}
+
+async fn credentials(joist: &Joist) -> Probe {
+    let name = "credentials";
+    match joist.store().credentials().await {
+        Ok(current) => ok(
+            name,
+            match current.expires_at {
+                Some(expires_at) => format!(
+                    "access key `{}`, refreshed before it expires at {}",
+                    current.credentials.access_key_id,
+                    chrono::DateTime::<chrono::Utc>::from(expires_at).to_rfc3339()
+                ),
+                None => format!(
+                    "access key `{}`, does not expire",
+                    current.credentials.access_key_id
+                ),
+            },
+        ),
+        Err(error) => failed(name, error.to_string(), CREDENTIALS_FIX),
     }
 }
 
@@ -131,7 +155,7 @@ async fn bucket(joist: &Joist) -> Probe {
                         "the store refuses the credentials for `{}` (403)",
                         store.bucket()
                     ),
-                    "check `credentials` (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and that the key may use this bucket",
+                    CREDENTIALS_FIX,
                 ),
                 Some(404) => failed(
                     name,
@@ -142,6 +166,11 @@ async fn bucket(joist: &Joist) -> Probe {
                     name,
                     format!("the store answered {code}: {detail}"),
                     "check `endpoint`, `region` and `path_style`",
+                ),
+                None if crate::s3::untrusted_certificate(&detail) => failed(
+                    name,
+                    format!("the store's TLS certificate is not trusted: {detail}"),
+                    crate::s3::CA_FILE_FIX,
                 ),
                 None => failed(
                     name,
@@ -202,9 +231,13 @@ async fn cors(joist: &Joist, origin: &str) -> Probe {
         ],
         expires_in: std::time::Duration::from_mins(1),
     };
-    let url = joist.store().presign(&request, SystemTime::now());
+    let signer = match joist.store().credentials().await {
+        Ok(signer) => signer,
+        Err(error) => return failed(&name, error.to_string(), CREDENTIALS_FIX),
+    };
+    let url = joist.store().presign(&request, SystemTime::now(), &signer);
     let fix = "run `cargo loco task joist:cors apply:true` (or add the rule `joist:cors` prints to the bucket)";
-    let client = reqwest::Client::new();
+    let client = joist.store().http();
     let preflight = client
         .request(reqwest::Method::OPTIONS, &url)
         .header("origin", origin)

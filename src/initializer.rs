@@ -75,7 +75,7 @@ impl JoistInitializer {
     ///
     /// # Errors
     /// When the config is wrong or the store settings cannot be resolved.
-    pub fn ensure(&self, ctx: &AppContext) -> crate::Result<Joist> {
+    pub async fn ensure(&self, ctx: &AppContext) -> crate::Result<Joist> {
         if let Ok(joist) = Joist::from_context(ctx) {
             return Ok(joist);
         }
@@ -85,7 +85,8 @@ impl JoistInitializer {
             self.fields.clone(),
             self.handlers.clone(),
             Arc::clone(&self.admin),
-        )?;
+        )
+        .await?;
         ctx.shared_store.insert(joist.clone());
         Ok(joist)
     }
@@ -98,13 +99,13 @@ impl Initializer for JoistInitializer {
     }
 
     async fn before_run(&self, ctx: &AppContext) -> Result<()> {
-        self.ensure(ctx)?;
+        self.ensure(ctx).await?;
         Ok(())
     }
 
     /// Feeds `cargo loco doctor` with joist's probes (see `joist:doctor`).
     async fn check(&self, ctx: &AppContext) -> Result<Option<Check>> {
-        let joist = self.ensure(ctx)?;
+        let joist = self.ensure(ctx).await?;
         let probes = doctor::run(&joist, &tasks::origins(ctx, joist.config(), None)).await;
         let report = probes
             .iter()

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     admin::AuthorizeAdmin,
+    client_address::TrustedProxies,
     config::{ConfigError, CredentialsConfig, JoistConfig},
     dev_endpoint,
     events::Handlers,
@@ -17,9 +18,11 @@ use crate::{
     models::Upload,
     s3::{
         Store, StoreError, StoreSettings,
+        credentials::{self, CredentialSource, TimedCredentials},
         endpoint::Endpoint,
         presign::SigningCredentials,
         sts::{StsBroker, UploadCredentials},
+        tls::TrustedRoots,
     },
     signing::Signer,
 };
@@ -37,6 +40,7 @@ struct Inner {
     admin: Arc<dyn AuthorizeAdmin>,
     signer: Signer,
     limiter: RateLimiter,
+    trusted_proxies: TrustedProxies,
     upload_locks: std::sync::Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     store: Store,
     sts: Option<StsBroker>,
@@ -51,17 +55,15 @@ impl std::fmt::Debug for Joist {
     }
 }
 
-fn credentials_from_env() -> Option<SigningCredentials> {
-    let access_key_id = std::env::var("AWS_ACCESS_KEY_ID").ok()?;
-    let secret_access_key = std::env::var("AWS_SECRET_ACCESS_KEY").ok()?;
-    Some(SigningCredentials {
-        access_key_id,
-        secret_access_key,
-        session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
-    })
+fn config_error(key: &str, message: impl Into<String>) -> Error {
+    ConfigError {
+        key: key.into(),
+        message: message.into(),
+    }
+    .into()
 }
 
-fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
+async fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
     let (endpoint, path_style, credentials) = if config.dev_endpoint.enabled {
         let address = dev_endpoint::ensure_running(
             &config.dev_endpoint.bind,
@@ -71,32 +73,46 @@ fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
         (
             Endpoint::parse(&format!("http://{address}"), true),
             true,
-            dev_endpoint::credentials(),
+            CredentialSource::Fixed(dev_endpoint::credentials()),
         )
     } else {
         let endpoint = config.endpoint.as_deref().map_or_else(
             || Endpoint::aws(&config.region, config.path_style),
             |url| Endpoint::parse(url, config.path_style),
         );
-        let credentials = config
-            .credentials
-            .clone()
-            .map(|CredentialsConfig { access_key_id, secret_access_key, session_token }| SigningCredentials {
-                access_key_id,
-                secret_access_key,
-                session_token,
-            })
-            .or_else(credentials_from_env)
-            .ok_or_else(|| ConfigError {
-                key: "credentials".into(),
-                message: "not set, and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not in the environment".into(),
-            })?;
+        let credentials = match (&config.credentials, &config.credentials_profile) {
+            (
+                Some(CredentialsConfig {
+                    access_key_id,
+                    secret_access_key,
+                    session_token,
+                }),
+                _,
+            ) => CredentialSource::Fixed(SigningCredentials {
+                access_key_id: access_key_id.clone(),
+                secret_access_key: secret_access_key.clone(),
+                session_token: session_token.clone(),
+            }),
+            (None, Some(profile)) => {
+                credentials::check_profile(profile)
+                    .await
+                    .map_err(|message| config_error("credentials_profile", message))?;
+                CredentialSource::Profile(profile.clone())
+            }
+            (None, None) => CredentialSource::Chain,
+        };
         (endpoint, config.path_style, credentials)
     };
     let public_endpoint = config
         .public_endpoint
         .as_deref()
         .map_or_else(|| endpoint.clone(), |url| Endpoint::parse(url, path_style));
+    let roots = match &config.ca_file {
+        Some(path) => {
+            TrustedRoots::from_pem_file(path).map_err(|message| config_error("ca_file", message))?
+        }
+        None => TrustedRoots::default(),
+    };
     Ok(StoreSettings {
         bucket: config.bucket().to_string(),
         region: config.region.clone(),
@@ -104,17 +120,19 @@ fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
         public_endpoint,
         path_style,
         credentials,
+        roots,
     })
 }
 
 impl Joist {
     /// Sets joist up from its validated config, the host's fields, event handlers and admin
-    /// authorizer; starts the development endpoint when the config enables it.
+    /// authorizer; starts the development endpoint when the config enables it, loads the store
+    /// credentials and keeps them fresh in the background.
     ///
     /// # Errors
-    /// When credentials are missing, a public field is not declared, or the development
-    /// endpoint cannot start.
-    pub fn new(
+    /// When a public field is not declared, `credentials_profile` names no profile, `ca_file`
+    /// cannot be used, or the development endpoint cannot start.
+    pub async fn new(
         config: JoistConfig,
         fields: Fields,
         handlers: Handlers,
@@ -126,8 +144,12 @@ impl Joist {
                 key: "public_fields".into(),
                 message,
             })?;
-        let settings = store_settings(&config)?;
-        let store = Store::new(&settings);
+        let settings = store_settings(&config).await?;
+        let store = Store::new(&settings).map_err(|message| config_error("ca_file", message))?;
+        if let Err(error) = store.credentials().await {
+            tracing::error!(%error, "joist has no store credentials yet; it keeps trying");
+        }
+        store.connection().credentials.keep_fresh();
         let sts = config.upload_sts_arn.as_deref().map(|role_arn| {
             let endpoint = config
                 .sts_endpoint
@@ -135,10 +157,12 @@ impl Joist {
                 .or_else(|| config.endpoint.clone());
             let endpoint =
                 endpoint.unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", config.region));
-            StsBroker::new(&settings, role_arn, &endpoint)
+            StsBroker::new(&settings, store.connection(), role_arn, &endpoint)
         });
         let signer = Signer::new(&config.secrets);
         let limiter = RateLimiter::per_minute(config.prepare_rate_limit);
+        // validated with the config
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default();
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -147,6 +171,7 @@ impl Joist {
                 admin,
                 signer,
                 limiter,
+                trusted_proxies,
                 upload_locks: std::sync::Mutex::default(),
                 store,
                 sts,
@@ -198,6 +223,12 @@ impl Joist {
         &self.inner.limiter
     }
 
+    /// The address of the client that sent `request`, through `trusted_proxies` (see
+    /// [`TrustedProxies::client_address`]).
+    pub async fn client_address(&self, request: &mut Parts) -> Option<std::net::IpAddr> {
+        self.inner.trusted_proxies.client_address(request).await
+    }
+
     /// Waits until no other call of this app process works on upload `id`, and holds it until
     /// the guard drops (racing finalizes then see each other's result).
     pub(crate) async fn lock_upload(&self, id: Uuid) -> tokio::sync::OwnedMutexGuard<()> {
@@ -233,6 +264,21 @@ impl Joist {
                 .await
                 .map(Some),
             None => Ok(None),
+        }
+    }
+
+    /// The credentials `upload`'s URLs are signed with: its temporary ones when `upload_sts_arn`
+    /// is set, else the store's current ones.
+    ///
+    /// # Errors
+    /// When STS refuses, or no credentials can be had.
+    pub async fn signing_credentials(
+        &self,
+        temporary: Option<&UploadCredentials>,
+    ) -> std::result::Result<TimedCredentials, StoreError> {
+        match temporary {
+            Some(temporary) => Ok(TimedCredentials::from(temporary)),
+            None => self.inner.store.credentials().await,
         }
     }
 

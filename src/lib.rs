@@ -7,6 +7,7 @@
 pub mod admin;
 mod attach;
 pub mod cleanup;
+pub mod client_address;
 pub mod config;
 pub mod controllers;
 pub mod dev_endpoint;

@@ -32,8 +32,10 @@ impl ConfigError {
     }
 }
 
-/// Static credentials for the store. When absent, joist reads `AWS_ACCESS_KEY_ID`,
-/// `AWS_SECRET_ACCESS_KEY` and (optionally) `AWS_SESSION_TOKEN` from the environment.
+/// Static credentials for the store. When absent (and no `credentials_profile` is set), joist
+/// uses the AWS standard credentials chain: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+/// `AWS_SESSION_TOKEN`, the shared config and credentials files (`AWS_PROFILE`), web identity
+/// tokens (EKS IRSA), ECS/EKS container credentials and EC2 instance metadata (IMDSv2).
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsConfig {
@@ -96,9 +98,20 @@ pub struct JoistConfig {
     /// Default `false`; most self-hosted stores need `true`.
     #[serde(default)]
     pub path_style: bool,
-    /// Static credentials. Default: read from the environment (`AWS_ACCESS_KEY_ID`, ...).
+    /// Static credentials. Default: the AWS standard credentials chain (environment, shared
+    /// files, web identity, container credentials, instance metadata), refreshed before expiry.
     #[serde(default)]
     pub credentials: Option<CredentialsConfig>,
+    /// A profile of the shared AWS config and credentials files (`~/.aws/config`,
+    /// `~/.aws/credentials`) to take the credentials from, instead of the standard chain; a
+    /// profile with `role_arn` and `source_profile` assumes that role. Default unset.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub credentials_profile: Option<String>,
+    /// A PEM bundle of CA certificates to trust, on top of the system's, in every HTTPS call
+    /// joist makes (the store, STS, credential endpoints, the doctor): for a store behind a
+    /// private CA. Default unset.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub ca_file: Option<String>,
     /// Files of at least this size are uploaded in parts. Default `64 MiB`.
     #[serde(
         default = "defaults::multipart_threshold",
@@ -161,6 +174,12 @@ pub struct JoistConfig {
     /// it `prepare` answers 429. 0 turns it off. Default 100.
     #[serde(default = "defaults::max_unfinished_uploads")]
     pub max_unfinished_uploads: u64,
+    /// Reverse proxies (CIDRs such as `10.0.0.0/8`, or single addresses) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client, for the anonymous rate limit and the logs.
+    /// From any other peer the headers are ignored. Loco's remote-IP middleware, when the host
+    /// enables it (`server.middlewares.remote_ip`), takes precedence. Default: none.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// Origins browsers upload from, for the bucket CORS rule (`joist:cors`). Default: the app's
     /// `server.host`.
     #[serde(default)]
@@ -350,6 +369,19 @@ impl JoistConfig {
                 "lifetimes must be above 0 seconds",
             ));
         }
+        self.validate_store()
+    }
+
+    /// Checks the store, credentials and proxy settings.
+    fn validate_store(&self) -> Result<(), ConfigError> {
+        if let Err((index, entry)) =
+            crate::client_address::TrustedProxies::parse(&self.trusted_proxies)
+        {
+            return Err(ConfigError::new(
+                &format!("trusted_proxies[{index}]"),
+                format!("`{entry}` is not a CIDR (`10.0.0.0/8`) or an IP address"),
+            ));
+        }
         for (key, value) in [
             ("endpoint", &self.endpoint),
             ("public_endpoint", &self.public_endpoint),
@@ -376,10 +408,21 @@ impl JoistConfig {
                 "needs `upload_sts_arn`",
             ));
         }
-        if self.credentials.is_some() && self.dev_endpoint.enabled {
+        for (key, set) in [
+            ("credentials", self.credentials.is_some()),
+            ("credentials_profile", self.credentials_profile.is_some()),
+        ] {
+            if set && self.dev_endpoint.enabled {
+                return Err(ConfigError::new(
+                    key,
+                    format!("the development endpoint uses its own credentials: remove `{key}`"),
+                ));
+            }
+        }
+        if self.credentials.is_some() && self.credentials_profile.is_some() {
             return Err(ConfigError::new(
-                "credentials",
-                "the development endpoint uses its own credentials: remove `credentials`",
+                "credentials_profile",
+                "set either `credentials` or `credentials_profile`, not both",
             ));
         }
         Ok(())

@@ -55,7 +55,7 @@ fn sizes_take_units() {
 
 #[test]
 fn bad_values_name_their_key() {
-    let cases: [(&str, Change); 10] = [
+    let cases: [(&str, Change); 13] = [
         (
             "initializers.joist.bucket",
             Box::new(|block| {
@@ -120,6 +120,32 @@ fn bad_values_name_their_key() {
                 block.insert("upload_prefix".into(), json!("../up"));
             }),
         ),
+        (
+            "initializers.joist.trusted_proxies[1]",
+            Box::new(|block| {
+                block.insert(
+                    "trusted_proxies".into(),
+                    json!(["10.0.0.0/8", "192.168.0.0/33"]),
+                );
+            }),
+        ),
+        (
+            "initializers.joist.credentials_profile",
+            Box::new(|block| {
+                block.insert(
+                    "credentials".into(),
+                    json!({"access_key_id": "a", "secret_access_key": "b"}),
+                );
+                block.insert("credentials_profile".into(), json!("uploads"));
+            }),
+        ),
+        (
+            "initializers.joist.credentials_profile",
+            Box::new(|block| {
+                block.insert("dev_endpoint".into(), json!({"enabled": true}));
+                block.insert("credentials_profile".into(), json!("uploads"));
+            }),
+        ),
     ];
     for (key, change) in cases {
         let error = error_of(minimal(), change);
@@ -143,17 +169,21 @@ fn empty_optional_settings_are_unset() {
         "public_endpoint",
         "sts_endpoint",
         "upload_sts_arn",
+        "credentials_profile",
+        "ca_file",
     ] {
         block[key] = json!("");
     }
     let config: JoistConfig = serde_json::from_value(block).unwrap();
     assert_eq!(
-        (
+        [
             config.endpoint,
             config.public_endpoint,
             config.sts_endpoint,
-            config.upload_sts_arn
-        ),
-        (None, None, None, None)
+            config.upload_sts_arn,
+            config.credentials_profile,
+            config.ca_file,
+        ],
+        [None, None, None, None, None, None]
     );
 }

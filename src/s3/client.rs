@@ -1,13 +1,13 @@
-//! Builds the SDK client by hand: region, endpoint, credentials, path style, timeouts.
+//! Builds the SDK client by hand: region, endpoint, credentials, path style, timeouts, TLS.
 
 use std::time::Duration;
 
 use aws_sdk_s3::config::{
-    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
-    retry::RetryConfig, timeout::TimeoutConfig,
+    BehaviorVersion, IdentityCache, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    SharedHttpClient, retry::RetryConfig, timeout::TimeoutConfig,
 };
 
-use super::{endpoint::Endpoint, presign::SigningCredentials};
+use super::{credentials::CredentialSource, endpoint::Endpoint, tls::TrustedRoots};
 
 /// Everything needed to talk to the store, resolved from the config.
 #[derive(Debug, Clone)]
@@ -22,24 +22,31 @@ pub struct StoreSettings {
     pub public_endpoint: Endpoint,
     /// Path-style addressing.
     pub path_style: bool,
-    /// Static credentials.
-    pub credentials: SigningCredentials,
+    /// Where the credentials come from.
+    pub credentials: CredentialSource,
+    /// The roots HTTPS connections trust.
+    pub roots: TrustedRoots,
 }
 
-pub fn build(settings: &StoreSettings) -> aws_sdk_s3::Client {
-    let credentials = Credentials::new(
-        settings.credentials.access_key_id.clone(),
-        settings.credentials.secret_access_key.clone(),
-        settings.credentials.session_token.clone(),
-        None,
-        "joist-config",
-    );
+/// What every SDK client of one store shares: the HTTPS client and the credentials cache.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The HTTPS client.
+    pub http: SharedHttpClient,
+    /// The credentials.
+    pub credentials: std::sync::Arc<super::credentials::CredentialCache>,
+}
+
+pub fn build(settings: &StoreSettings, connection: &Connection) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
         .endpoint_url(settings.endpoint.url())
         .force_path_style(settings.path_style)
-        .credentials_provider(credentials)
+        .http_client(connection.http.clone())
+        .credentials_provider(connection.credentials.provider())
+        // the credentials cache refreshes ahead of expiry; a second cache would hold rotated keys
+        .identity_cache(IdentityCache::no_cache())
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
         .retry_config(RetryConfig::standard().with_max_attempts(3))

@@ -3,14 +3,16 @@
 
 mod client;
 pub mod cors;
+pub mod credentials;
 pub mod endpoint;
 mod multipart;
 pub mod plan;
 pub mod presign;
 pub(crate) mod store;
 pub mod sts;
+pub mod tls;
 
-pub use client::StoreSettings;
+pub use client::{Connection, StoreSettings};
 pub use multipart::{ListedUpload, StoredPart};
 pub use store::{ObjectInfo, Store};
 
@@ -27,4 +29,22 @@ pub enum StoreError {
     /// The store refused the parts it was asked to assemble.
     #[error("the store refused the parts: {0}")]
     InvalidParts(String),
+}
+
+/// What to do when the store's TLS certificate is not trusted.
+pub const CA_FILE_FIX: &str = "set `ca_file` in initializers.joist to the PEM bundle of the CA that signed the store's certificate";
+
+/// Whether a transport error says the peer's TLS certificate is not trusted.
+#[must_use]
+pub fn untrusted_certificate(detail: &str) -> bool {
+    detail.contains("invalid peer certificate") || detail.contains("UnknownIssuer")
+}
+
+/// A store that cannot be reached, saying so when its certificate is the reason.
+pub(crate) fn unreachable(detail: String) -> StoreError {
+    if untrusted_certificate(&detail) {
+        StoreError::Unavailable(format!("{detail}; {CA_FILE_FIX}"))
+    } else {
+        StoreError::Unavailable(detail)
+    }
 }

@@ -1,7 +1,8 @@
 //! SigV4 query presigning, done directly: the canonical request is built by hand and the
-//! signing key is derived once per day, so one URL costs a few microseconds.
+//! signing key is derived once per access key and day, so one URL costs a few microseconds.
 
 use std::{
+    collections::HashMap,
     sync::Mutex,
     time::{Duration, SystemTime},
 };
@@ -56,31 +57,27 @@ pub struct PresignRequest<'a> {
     pub expires_in: Duration,
 }
 
+/// Past this many cached signing keys (access keys × days), the cache starts over.
+const MAX_SIGNING_KEYS: usize = 256;
+
 /// Presigns URLs for one bucket on one endpoint.
 #[derive(Debug)]
 pub struct Presigner {
     endpoint: Endpoint,
     bucket: String,
     region: String,
-    credentials: SigningCredentials,
-    signing_key: Mutex<Option<(String, Vec<u8>)>>,
+    signing_keys: Mutex<HashMap<(String, String), Vec<u8>>>,
 }
 
 impl Presigner {
     /// A presigner for `bucket` at `endpoint`.
     #[must_use]
-    pub const fn new(
-        endpoint: Endpoint,
-        bucket: String,
-        region: String,
-        credentials: SigningCredentials,
-    ) -> Self {
+    pub fn new(endpoint: Endpoint, bucket: String, region: String) -> Self {
         Self {
             endpoint,
             bucket,
             region,
-            credentials,
-            signing_key: Mutex::new(None),
+            signing_keys: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,21 +87,14 @@ impl Presigner {
         &self.endpoint
     }
 
-    /// The presigned URL for `request`, valid from `now`, signed with the configured credentials.
+    /// The presigned URL for `request`, valid from `now`, signed with `signer`.
     #[must_use]
-    pub fn presign(&self, request: &PresignRequest<'_>, now: SystemTime) -> String {
-        self.presign_as(request, now, None)
-    }
-
-    /// Like [`Self::presign`], signed with `credentials` when given (an upload's temporary ones).
-    #[must_use]
-    pub fn presign_as(
+    pub fn presign(
         &self,
         request: &PresignRequest<'_>,
         now: SystemTime,
-        credentials: Option<&SigningCredentials>,
+        signer: &SigningCredentials,
     ) -> String {
-        let signer = credentials.unwrap_or(&self.credentials);
         let time: DateTime<Utc> = now.into();
         let date = time.format("%Y%m%d").to_string();
         let amz_date = time.format("%Y%m%dT%H%M%SZ").to_string();
@@ -178,15 +168,7 @@ impl Presigner {
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
             crate::hex::encode(&Sha256::digest(canonical.as_bytes()))
         );
-        let signing_key = match credentials {
-            // an upload's temporary credentials: derived for this URL
-            Some(temporary) => {
-                generate_signing_key(&temporary.secret_access_key, now, &self.region, "s3")
-                    .as_ref()
-                    .to_vec()
-            }
-            None => self.signing_key(&date, now),
-        };
+        let signing_key = self.signing_key(signer, date, now);
         let signature = calculate_signature(signing_key, string_to_sign.as_bytes());
         format!(
             "{}{path}?{query}&X-Amz-Signature={signature}",
@@ -194,26 +176,24 @@ impl Presigner {
         )
     }
 
-    fn signing_key(&self, date: &str, now: SystemTime) -> Vec<u8> {
-        let mut cached = self
-            .signing_key
+    /// The day's signing key of `signer`, derived once per access key and day.
+    fn signing_key(&self, signer: &SigningCredentials, date: String, now: SystemTime) -> Vec<u8> {
+        let mut keys = self
+            .signing_keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match cached.as_ref() {
-            Some((day, key)) if day == date => key.clone(),
-            _ => {
-                let key = generate_signing_key(
-                    &self.credentials.secret_access_key,
-                    now,
-                    &self.region,
-                    "s3",
-                )
-                .as_ref()
-                .to_vec();
-                *cached = Some((date.to_string(), key.clone()));
-                key
-            }
+        let id = (signer.access_key_id.clone(), date);
+        if let Some(key) = keys.get(&id) {
+            return key.clone();
         }
+        if keys.len() >= MAX_SIGNING_KEYS {
+            keys.clear();
+        }
+        let key = generate_signing_key(&signer.secret_access_key, now, &self.region, "s3")
+            .as_ref()
+            .to_vec();
+        keys.insert(id, key.clone());
+        key
     }
 }
 
@@ -224,13 +204,27 @@ mod tests {
     use aws_sdk_s3::presigning::PresigningConfig;
 
     use super::{PresignRequest, Presigner, SigningCredentials};
-    use crate::s3::{StoreSettings, client, endpoint::Endpoint};
+    use crate::s3::{
+        StoreSettings,
+        client::{self, Connection},
+        credentials::{CredentialCache, CredentialSource},
+        endpoint::Endpoint,
+        tls::TrustedRoots,
+    };
 
     fn query_value<'a>(url: &'a str, name: &str) -> Option<&'a str> {
         url.split_once('?')?
             .1
             .split('&')
             .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    }
+
+    fn keys(session_token: Option<&str>) -> SigningCredentials {
+        SigningCredentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            session_token: session_token.map(str::to_string),
+        }
     }
 
     fn settings(session_token: Option<&str>) -> StoreSettings {
@@ -241,12 +235,14 @@ mod tests {
             endpoint: endpoint.clone(),
             public_endpoint: endpoint,
             path_style: true,
-            credentials: SigningCredentials {
-                access_key_id: "AKIDEXAMPLE".into(),
-                secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
-                session_token: session_token.map(str::to_string),
-            },
+            credentials: CredentialSource::Fixed(keys(session_token)),
+            roots: TrustedRoots::default(),
         }
+    }
+
+    fn presigner() -> Presigner {
+        let settings = settings(None);
+        Presigner::new(settings.public_endpoint, settings.bucket, settings.region)
     }
 
     /// The hand-built signature equals the SDK's for the same request and instant.
@@ -256,7 +252,12 @@ mod tests {
             let settings = settings(session_token);
             let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_600_000);
             let key = "uploads/car.owners_manual/1/Model T ü+manual.pdf";
-            let sdk = client::build(&settings)
+            let http = settings.roots.sdk_client().unwrap();
+            let connection = Connection {
+                credentials: CredentialCache::new(&settings.credentials, &settings.region, &http),
+                http,
+            };
+            let sdk = client::build(&settings, &connection)
                 .upload_part()
                 .bucket("bucket")
                 .key(key)
@@ -272,13 +273,7 @@ mod tests {
                 )
                 .await
                 .unwrap();
-            let presigner = Presigner::new(
-                settings.public_endpoint.clone(),
-                settings.bucket.clone(),
-                settings.region.clone(),
-                settings.credentials.clone(),
-            );
-            let ours = presigner.presign(
+            let ours = presigner().presign(
                 &PresignRequest {
                     method: "PUT",
                     key,
@@ -291,6 +286,7 @@ mod tests {
                     expires_in: Duration::from_mins(15),
                 },
                 start,
+                &keys(session_token),
             );
             assert!(
                 query_value(sdk.uri(), "X-Amz-Signature").is_some(),
@@ -313,14 +309,8 @@ mod tests {
     }
 
     #[test]
-    fn reuses_the_signing_key_within_a_day() {
-        let settings = settings(None);
-        let presigner = Presigner::new(
-            settings.public_endpoint,
-            settings.bucket,
-            settings.region,
-            settings.credentials,
-        );
+    fn reuses_the_signing_key_per_access_key_and_day() {
+        let presigner = presigner();
         let request = PresignRequest {
             method: "GET",
             key: "a",
@@ -329,25 +319,53 @@ mod tests {
             expires_in: Duration::from_mins(1),
         };
         let day = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_600_000);
-        let first = presigner.presign(&request, day);
-        let cached_day = presigner
-            .signing_key
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map(|(day, _)| day.clone());
-        assert_eq!(presigner.presign(&request, day), first, "deterministic");
-        let next_day = presigner.presign(&request, day + Duration::from_hours(24));
-        let rolled = presigner
-            .signing_key
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map(|(day, _)| day.clone());
-        assert_ne!(cached_day, rolled, "a new day derives a new key");
+        let cached = || {
+            let mut ids: Vec<_> = presigner
+                .signing_keys
+                .lock()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            ids.sort();
+            ids
+        };
+        let first = presigner.presign(&request, day, &keys(None));
+        assert_eq!(
+            presigner.presign(&request, day, &keys(None)),
+            first,
+            "deterministic"
+        );
+        assert_eq!(cached().len(), 1, "one key for one access key and day");
+        let next_day = presigner.presign(&request, day + Duration::from_hours(24), &keys(None));
+        assert_eq!(cached().len(), 2, "a new day derives a new key");
         assert_ne!(
             query_value(&next_day, "X-Amz-Signature"),
             query_value(&first, "X-Amz-Signature")
+        );
+        let rotated = SigningCredentials {
+            access_key_id: "AKIDROTATED".into(),
+            secret_access_key: "another secret".into(),
+            session_token: None,
+        };
+        let other = presigner.presign(&request, day, &rotated);
+        assert_eq!(
+            cached()
+                .iter()
+                .map(|(key, _)| key.as_str())
+                .collect::<Vec<_>>(),
+            ["AKIDEXAMPLE", "AKIDEXAMPLE", "AKIDROTATED"],
+            "a rotated access key gets its own signing key"
+        );
+        assert!(
+            query_value(&other, "X-Amz-Credential")
+                .unwrap()
+                .starts_with("AKIDROTATED")
+        );
+        assert_ne!(
+            query_value(&other, "X-Amz-Signature"),
+            query_value(&first, "X-Amz-Signature"),
+            "the same day, another secret: another signature"
         );
     }
 }

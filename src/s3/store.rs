@@ -8,7 +8,9 @@ use aws_sdk_s3::{
 };
 
 use super::{
-    StoreError, StoreSettings, client,
+    StoreError, StoreSettings,
+    client::{self, Connection},
+    credentials::{CredentialCache, TimedCredentials},
     presign::{PresignRequest, Presigner, SigningCredentials},
 };
 
@@ -29,6 +31,8 @@ pub struct Store {
     pub(super) client: aws_sdk_s3::Client,
     pub(super) bucket: String,
     presigner: Presigner,
+    connection: Connection,
+    doctor_http: reqwest::Client,
 }
 
 pub(super) fn classify<E, R>(error: &SdkError<E, R>) -> StoreError
@@ -51,24 +55,52 @@ where
                 service.err().message().unwrap_or_default()
             )),
         },
-        _ => StoreError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(error).to_string()),
+        _ => super::unreachable(aws_sdk_s3::error::DisplayErrorContext(error).to_string()),
     }
 }
 
 impl Store {
     /// Connects (lazily) to the store described by `settings`.
-    #[must_use]
-    pub fn new(settings: &StoreSettings) -> Self {
-        Self {
-            client: client::build(settings),
+    ///
+    /// # Errors
+    /// When the TLS settings (`ca_file`) are refused.
+    pub fn new(settings: &StoreSettings) -> Result<Self, String> {
+        let http = settings.roots.sdk_client()?;
+        let connection = Connection {
+            credentials: CredentialCache::new(&settings.credentials, &settings.region, &http),
+            http,
+        };
+        Ok(Self {
+            client: client::build(settings, &connection),
             bucket: settings.bucket.clone(),
             presigner: Presigner::new(
                 settings.public_endpoint.clone(),
                 settings.bucket.clone(),
                 settings.region.clone(),
-                settings.credentials.clone(),
             ),
-        }
+            doctor_http: settings.roots.reqwest_client()?,
+            connection,
+        })
+    }
+
+    /// The HTTPS client and credentials the store's SDK clients share (STS uses them too).
+    #[must_use]
+    pub const fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// The credentials URLs are signed with now, fetched again before they expire.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when no credentials can be had.
+    pub async fn credentials(&self) -> Result<TimedCredentials, StoreError> {
+        self.connection.credentials.current().await
+    }
+
+    /// An HTTP client trusting the same roots as the SDK's (for the doctor's browser-like calls).
+    #[must_use]
+    pub const fn http(&self) -> &reqwest::Client {
+        &self.doctor_http
     }
 
     /// The endpoint browsers use, as a URL.
@@ -89,24 +121,23 @@ impl Store {
         &self.client
     }
 
-    /// Presigns a request with the configured credentials.
+    /// Presigns `request` with `signer`; the URL expires with the credentials at the latest.
     #[must_use]
-    pub fn presign(&self, request: &PresignRequest<'_>, now: SystemTime) -> String {
-        self.presigner.presign(request, now)
-    }
-
-    /// Presigns a request with `credentials` when given, else the configured ones.
-    #[must_use]
-    pub fn presign_as(
+    pub fn presign(
         &self,
         request: &PresignRequest<'_>,
         now: SystemTime,
-        credentials: Option<&SigningCredentials>,
+        signer: &TimedCredentials,
     ) -> String {
-        self.presigner.presign_as(request, now, credentials)
+        let request = PresignRequest {
+            expires_in: signer.lifetime(request.expires_in, now),
+            ..request.clone()
+        };
+        self.presigner.presign(&request, now, &signer.credentials)
     }
 
-    /// A GET URL for `key`, valid for `expires_in`.
+    /// A GET URL for `key`, valid for `expires_in` (or until the credentials expire), signed
+    /// with the credentials last fetched, without waiting.
     #[must_use]
     pub fn download_url(&self, key: &str, expires_in: Duration) -> String {
         let request = PresignRequest {
@@ -116,7 +147,21 @@ impl Store {
             headers: Vec::new(),
             expires_in,
         };
-        self.presign(&request, SystemTime::now())
+        let signer = self.connection.credentials.cached().unwrap_or_else(|| {
+            tracing::error!(
+                key,
+                "joist has no store credentials yet; the download URL will be refused"
+            );
+            TimedCredentials {
+                credentials: SigningCredentials {
+                    access_key_id: String::new(),
+                    secret_access_key: String::new(),
+                    session_token: None,
+                },
+                expires_at: None,
+            }
+        });
+        self.presign(&request, SystemTime::now(), &signer)
     }
 
     /// The object's size and ETag, `None` when absent.

@@ -7,11 +7,14 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{StoreError, StoreSettings, presign::SigningCredentials};
+use super::{
+    Connection, StoreError, StoreSettings, credentials::TimedCredentials,
+    presign::SigningCredentials,
+};
 
 /// Credentials are assumed again when they have less than this left.
 const RENEW_BEFORE: Duration = Duration::from_mins(5);
@@ -25,6 +28,15 @@ pub struct UploadCredentials {
     pub credentials: SigningCredentials,
     /// When they expire.
     pub expires_at: SystemTime,
+}
+
+impl From<&UploadCredentials> for TimedCredentials {
+    fn from(upload: &UploadCredentials) -> Self {
+        Self {
+            credentials: upload.credentials.clone(),
+            expires_at: Some(upload.expires_at),
+        }
+    }
 }
 
 /// Assumes the upload role per upload, and keeps each upload's credentials until near expiry.
@@ -50,21 +62,22 @@ pub fn session_policy(bucket: &str, key: &str) -> serde_json::Value {
 }
 
 impl StsBroker {
-    /// A broker assuming `role_arn` with the store's own credentials, at `sts_endpoint`.
+    /// A broker assuming `role_arn` with the store's own (current) credentials, at
+    /// `sts_endpoint`, over the store's HTTPS client.
     #[must_use]
-    pub fn new(settings: &StoreSettings, role_arn: &str, sts_endpoint: &str) -> Self {
-        let base = &settings.credentials;
+    pub fn new(
+        settings: &StoreSettings,
+        connection: &Connection,
+        role_arn: &str,
+        sts_endpoint: &str,
+    ) -> Self {
         let config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
             .endpoint_url(sts_endpoint)
-            .credentials_provider(Credentials::new(
-                base.access_key_id.clone(),
-                base.secret_access_key.clone(),
-                base.session_token.clone(),
-                None,
-                "joist-config",
-            ))
+            .http_client(connection.http.clone())
+            .credentials_provider(connection.credentials.provider())
+            .identity_cache(IdentityCache::no_cache())
             .build();
         Self {
             client: aws_sdk_sts::Client::from_conf(config),
@@ -103,7 +116,7 @@ impl StsBroker {
             .send()
             .await
             .map_err(|error| {
-                StoreError::Unavailable(format!(
+                super::unreachable(format!(
                     "STS AssumeRole: {}",
                     aws_sdk_sts::error::DisplayErrorContext(&error)
                 ))
@@ -142,7 +155,7 @@ impl StsBroker {
             .await
             .map(|_| ())
             .map_err(|error| {
-                StoreError::Unavailable(format!(
+                super::unreachable(format!(
                     "STS AssumeRole: {}",
                     aws_sdk_sts::error::DisplayErrorContext(&error)
                 ))

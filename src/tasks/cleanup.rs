@@ -63,7 +63,7 @@ impl Task for Cleanup {
 
     #[allow(clippy::print_stdout)] // a CLI task: its output is the point
     async fn run(&self, ctx: &AppContext, vars: &Vars) -> Result<()> {
-        let joist = self.joist.ensure(ctx)?;
+        let joist = self.joist.ensure(ctx).await?;
         let defaults = CleanupOptions::from_config(joist.config());
         let options = CleanupOptions {
             dry_run: vars.cli_arg("dry_run").is_ok_and(|value| value == "true"),

@@ -38,7 +38,7 @@ impl Task for Cors {
 
     #[allow(clippy::print_stdout)] // a CLI task: its output is the point
     async fn run(&self, ctx: &AppContext, vars: &Vars) -> Result<()> {
-        let joist = self.joist.ensure(ctx)?;
+        let joist = self.joist.ensure(ctx).await?;
         let store = joist.store();
         let origins = super::origins(ctx, joist.config(), Some(vars));
         let rule = cors::rule_json(&origins);

@@ -36,7 +36,7 @@ impl Task for Doctor {
 
     #[allow(clippy::print_stdout)] // a CLI task: its output is the point
     async fn run(&self, ctx: &AppContext, vars: &Vars) -> Result<()> {
-        let joist = self.joist.ensure(ctx)?;
+        let joist = self.joist.ensure(ctx).await?;
         let origins = super::origins(ctx, joist.config(), Some(vars));
         let probes = doctor::run(&joist, &origins).await;
         for probe in &probes {

@@ -14,7 +14,7 @@ export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const screenshots = join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'e2e-screenshots');
 mkdirSync(screenshots, { recursive: true });
 
-const demoBinary = process.env.JOIST_DEMO_BIN
+export const demoBinary = process.env.JOIST_DEMO_BIN
   ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'joist-demo-cli');
 
 /** A free TCP port on 127.0.0.1. */
@@ -47,17 +47,21 @@ function startGarage(dir) {
   return Object.fromEntries(output.split('\n').filter((line) => line.startsWith('export ')).map((line) => line.slice(7).split('=')));
 }
 
+/** Runs the demo binary with `env` over this process's environment; a `null` value unsets. */
 function runDemo(args, env) {
-  return spawn(demoBinary, args, { cwd: join(repo, 'examples/demo'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, value]) => value != null));
+  return spawn(demoBinary, args, { cwd: join(repo, 'examples/demo'), env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**
  * Starts the demo on free ports with a fresh SQLite database, against `store`: `embedded` (the
  * development config and its embedded S3 endpoint, on a fresh folder) or `garage` (a fresh
  * single-node Garage, the `s3` config, and the bucket CORS rule applied with `joist:cors`).
- * Returns its base URL, the embedded store's folder and a stop function.
+ * `env(garage)` (async or not) is laid over the demo's environment (given Garage's, for `garage`;
+ * `null` unsets); `cors: false` skips the CORS rule. Returns its base URL, the embedded store's
+ * folder, Garage's environment and a stop function.
  */
-export async function startDemo(store = 'embedded', { faults } = {}) {
+export async function startDemo(store = 'embedded', { faults, env: extra = () => ({}), cors: applyCors = true } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'joist-e2e-'));
   const [port, storePort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
@@ -71,9 +75,14 @@ export async function startDemo(store = 'embedded', { faults } = {}) {
   const proxy = faults ? await startFaultProxy(storePort, faults) : undefined;
   if (proxy) env.JOIST_PUBLIC_ENDPOINT = proxy.url;
   let garageDir;
+  let garage;
   if (store === 'garage') {
     garageDir = join(work, 'garage');
-    env = { ...env, ...startGarage(garageDir), LOCO_ENV: 's3', APP_HOST: url };
+    garage = startGarage(garageDir);
+    env = { ...env, ...garage, LOCO_ENV: 's3', APP_HOST: url };
+  }
+  env = { ...env, ...(await extra(garage)) };
+  if (store === 'garage' && applyCors) {
     const cors = runDemo(['task', 'joist:cors', `origins:${url}`, 'apply:true'], env);
     const output = [];
     cors.stdout.on('data', (chunk) => output.push(chunk.toString()));
@@ -90,6 +99,8 @@ export async function startDemo(store = 'embedded', { faults } = {}) {
     url,
     store,
     storeRoot,
+    garage,
+    env,
     log,
     proxy,
     stop: async () => {

@@ -16,7 +16,15 @@ fn report(joist: &Joist, probes: &[doctor::Probe]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
+    let access_key = joist
+        .store()
+        .connection()
+        .credentials
+        .cached()
+        .map(|current| current.credentials.access_key_id)
+        .unwrap_or_default();
     text.replace(joist.store().bucket(), "[bucket]")
+        .replace(&format!("`{access_key}`"), "`[access key]`")
 }
 
 /// Not on MiniStack: it does not keep a CORS rule the Rust SDK puts (one botocore puts works),

@@ -6,7 +6,10 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use joist::{
     Joist,
-    s3::presign::{PresignRequest, SigningCredentials},
+    s3::{
+        credentials::TimedCredentials,
+        presign::{PresignRequest, SigningCredentials},
+    },
 };
 use loco_rs::boot::StartMode;
 use serde_json::{Value, json};
@@ -135,9 +138,14 @@ async fn another_key_is_refused(ctx: &loco_rs::app::AppContext, exposed: &Value,
         headers: vec![("content-length", "8".to_string())],
         expires_in: Duration::from_mins(5),
     };
-    let forged = joist
-        .store()
-        .presign_as(&request, SystemTime::now(), Some(&temporary));
+    let forged = joist.store().presign(
+        &request,
+        SystemTime::now(),
+        &TimedCredentials {
+            credentials: temporary,
+            expires_at: None,
+        },
+    );
     let status = put_part(&json!({"url": forged, "headers": {}}), b"intruder")
         .await
         .0;

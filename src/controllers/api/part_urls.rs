@@ -9,7 +9,7 @@ use super::error::ApiError;
 use crate::{
     Joist,
     models::{Upload, UploadMode},
-    s3::{presign::PresignRequest, sts::UploadCredentials},
+    s3::{credentials::TimedCredentials, presign::PresignRequest},
 };
 
 /// One URL the client PUTs a part (or the whole file) to.
@@ -48,22 +48,18 @@ pub fn check_checksums(checksums: &BTreeMap<u32, String>) -> Result<(), ApiError
 }
 
 /// Signs the URLs of parts `numbers` (already checked against the plan), with the checksum each
-/// part must match when given, and with the upload's temporary credentials when STS is on (the
-/// URLs then expire with them at the latest).
+/// part must match when given, with `signer` (see [`Joist::signing_credentials`]); the URLs
+/// expire with the credentials at the latest.
 pub fn sign(
     joist: &Joist,
     upload: &Upload,
     numbers: &[u32],
     checksums: &BTreeMap<u32, String>,
     now: SystemTime,
-    temporary: Option<&UploadCredentials>,
+    signer: &TimedCredentials,
 ) -> Vec<PartUrl> {
     let plan = upload.plan();
-    let mut expires_in = joist.config().url_lifetime();
-    if let Some(temporary) = temporary {
-        expires_in = expires_in.min(temporary.expires_at.duration_since(now).unwrap_or_default());
-    }
-    let credentials = temporary.map(|temporary| &temporary.credentials);
+    let expires_in = joist.config().url_lifetime();
     numbers
         .iter()
         .filter_map(|&number| {
@@ -96,7 +92,7 @@ pub fn sign(
             };
             Some(PartUrl {
                 number,
-                url: joist.store().presign_as(&request, now, credentials),
+                url: joist.store().presign(&request, now, signer),
                 method: "PUT",
                 headers,
                 size,

@@ -88,13 +88,14 @@ async fn parts(
     part_urls::check_checksums(&body.checksums)?;
     upload.mark_uploading(&ctx.db).await?;
     let temporary = joist.upload_credentials(&upload).await?;
+    let signer = joist.signing_credentials(temporary.as_ref()).await?;
     let parts = part_urls::sign(
         &joist,
         &upload,
         &numbers,
         &body.checksums,
         SystemTime::now(),
-        temporary.as_ref(),
+        &signer,
     );
     Ok(Json(PartsResponse { parts }))
 }

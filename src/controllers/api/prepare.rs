@@ -2,13 +2,13 @@
 
 use std::{
     collections::BTreeMap,
-    net::SocketAddr,
+    net::IpAddr,
     time::{Duration, Instant, SystemTime},
 };
 
 use axum::{
     Json,
-    extract::{ConnectInfo, State},
+    extract::State,
     http::{StatusCode, request::Parts},
 };
 use chrono::{DateTime, Utc};
@@ -129,16 +129,11 @@ fn declared_field<'a>(joist: &'a Joist, name: &str) -> Result<&'a Field, ApiErro
 }
 
 /// Who the rate limit counts: the owner, or the client address of an anonymous upload.
-fn client_key(request: &Parts, owner: &Owner) -> String {
-    match owner.id() {
-        Some(id) => format!("owner:{id}"),
-        None => request
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(
-                || "anonymous".to_string(),
-                |ConnectInfo(address)| format!("ip:{}", address.ip()),
-            ),
+fn client_key(client: Option<IpAddr>, owner: &Owner) -> String {
+    match (owner.id(), client) {
+        (Some(id), _) => format!("owner:{id}"),
+        (None, Some(address)) => format!("ip:{address}"),
+        (None, None) => "anonymous".to_string(),
     }
 }
 
@@ -152,7 +147,7 @@ fn too_many(code: &'static str, message: String, retry_after: Duration) -> ApiEr
 async fn check_limits(
     ctx: &AppContext,
     joist: &Joist,
-    request: &Parts,
+    client: Option<IpAddr>,
     owner: &Owner,
 ) -> Result<(), ApiError> {
     let config = joist.config();
@@ -173,8 +168,9 @@ async fn check_limits(
     }
     joist
         .prepare_limiter()
-        .check(&client_key(request, owner), Instant::now())
+        .check(&client_key(client, owner), Instant::now())
         .map_err(|wait| {
+            tracing::warn!(client = ?client, owner = owner.id(), "joist prepare rate limited");
             too_many(
                 "rate_limited",
                 format!(
@@ -190,14 +186,15 @@ async fn check_limits(
 
 async fn prepare(
     State(ctx): State<AppContext>,
-    request: Parts,
+    mut request: Parts,
     ApiJson(body): ApiJson<PrepareRequest>,
 ) -> Result<(StatusCode, Json<PrepareResponse>), ApiError> {
     let joist = Joist::from_context(&ctx)?;
     let config = joist.config();
     let field = declared_field(&joist, &body.field)?;
     let owner = field.authorizer().authorize(&ctx, &request, field).await?;
-    check_limits(&ctx, &joist, &request, &owner).await?;
+    let client = joist.client_address(&mut request).await;
+    check_limits(&ctx, &joist, client, &owner).await?;
     let filename = display_name(&body.filename)?;
     let content_type = normalize_content_type(&body.content_type)?;
     let size = check_size(body.size, field, config)?;
@@ -249,6 +246,7 @@ async fn prepare(
         }
     };
 
+    tracing::info!(upload = %id, field = %upload.field, client = ?client, owner = upload.owner.as_deref(), size, "joist upload prepared");
     events::raise(&ctx, &joist, &upload, UploadEventKind::Prepared).await;
 
     let now = SystemTime::now();
@@ -263,13 +261,14 @@ async fn prepare(
     };
     let first_window: Vec<u32> = (1..=plan.part_count.min(config.part_url_window)).collect();
     let temporary = joist.upload_credentials(&upload).await?;
+    let signer = joist.signing_credentials(temporary.as_ref()).await?;
     let parts = part_urls::sign(
         &joist,
         &upload,
         &first_window,
         &BTreeMap::new(),
         now,
-        temporary.as_ref(),
+        &signer,
     );
     let credentials = temporary
         .filter(|_| config.sts_expose_credentials)
@@ -282,7 +281,7 @@ async fn prepare(
         part_size: plan.part_size,
         part_count: plan.part_count,
         parts,
-        expires_at: parts_expiry(now_utc, config.url_lifetime(), credentials.as_ref()),
+        expires_at: now_utc + signer.lifetime(config.url_lifetime(), now),
         credentials,
     };
     Ok((StatusCode::CREATED, Json(response)))
@@ -302,18 +301,6 @@ impl ExposedCredentials {
             endpoint: joist.store().public_endpoint(),
         }
     }
-}
-
-/// When the first window's URLs expire: after `url_lifetime`, or with the temporary credentials.
-fn parts_expiry(
-    now: DateTime<Utc>,
-    lifetime: std::time::Duration,
-    credentials: Option<&ExposedCredentials>,
-) -> DateTime<Utc> {
-    let configured = now + lifetime;
-    credentials.map_or(configured, |credentials| {
-        configured.min(credentials.expires_at)
-    })
 }
 
 /// The route.
