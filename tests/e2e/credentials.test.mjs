@@ -1,6 +1,7 @@
-// Production credentials and TLS, over their real protocols, against Garage: the ECS container
+// Production credentials and TLS, over their real protocols, against Garage and MiniStack: the ECS container
 // credentials endpoint (served here) rotating to a second key while the first is deleted from
-// Garage, a shared profile file, and Garage behind a TLS front signed by a test CA.
+// Garage, a shared profile file, a role_arn profile and a web identity token assumed through
+// MiniStack's STS, and Garage behind a TLS front signed by a test CA.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -280,5 +281,76 @@ describe('a store behind a private CA', () => {
     const refused = await demoTask({ garage: {} }, ['task', 'joist:doctor'], { LOCO_ENV: 's3', JOIST_BUCKET: 'b', JOIST_ENDPOINT: 'https://127.0.0.1:9', JOIST_CA_FILE: join(certificates.dir, 'missing.pem') });
     assert.notEqual(refused.status, 0);
     assert.match(refused.stdout + refused.stderr, /ca_file.*cannot read `[^`]*missing\.pem`/);
+  });
+});
+
+const ministackPython = join(process.env.MINISTACK_VENV ?? join(process.env.HOME, '.cache/joist-ministack-venv'), 'bin/python');
+
+/** Creates a role in MiniStack's IAM that `principal` may assume with `action`; answers its ARN. */
+function ministackRole(store, name, principal, action) {
+  const script = `
+import json, sys, botocore.session
+endpoint, key, secret, name, principal, action = sys.argv[1:7]
+iam = botocore.session.get_session().create_client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key, aws_secret_access_key=secret)
+trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": json.loads(principal), "Action": action}]}
+role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+iam.put_role_policy(RoleName=name, PolicyName="s3", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+print(role["Role"]["Arn"])
+`;
+  return execFileSync(ministackPython, ['-c', script, store.JOIST_ENDPOINT, store.AWS_ACCESS_KEY_ID, store.AWS_SECRET_ACCESS_KEY, name, JSON.stringify(principal), action], { encoding: 'utf8' }).trim();
+}
+
+/** An unsigned OpenID Connect token, as an EKS service account's projected token reads. */
+function webIdentityToken(issuer) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'RS256', kid: 'test' })}.${part({ iss: issuer, sub: 'system:serviceaccount:shop:web', aud: ['sts.amazonaws.com'], iat: now, exp: now + 3600 })}.c2lnbmF0dXJl`;
+}
+
+describe('credentials assumed through STS (MiniStack)', () => {
+  const cleanups = [];
+  after(async () => { for (const cleanup of cleanups.reverse()) await cleanup(); });
+
+  it('a profile with role_arn and source_profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joist-profile-'));
+    let roleArn;
+    const demo = await startDemo('ministack', {
+      env: (store) => {
+        roleArn = ministackRole(store, 'joist-app', { AWS: '*' }, 'sts:AssumeRole');
+        writeFileSync(join(dir, 'config'), `[profile app]\nrole_arn = ${roleArn}\nsource_profile = base\nregion = us-east-1\n\n[profile base]\naws_access_key_id = ${store.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${store.AWS_SECRET_ACCESS_KEY}\n`);
+        return {
+          AWS_ACCESS_KEY_ID: null, AWS_SECRET_ACCESS_KEY: null, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+          AWS_ENDPOINT_URL_STS: store.JOIST_ENDPOINT, JOIST_CREDENTIALS_PROFILE: 'app',
+        };
+      },
+    });
+    cleanups.push(demo.stop);
+    const bytes = bytesOf(MIB, 7);
+    const prepared = await prepare(demo, 'assumed.bin', bytes);
+    const url = new URL(prepared.parts[0].url);
+    assert.ok(url.searchParams.get('X-Amz-Security-Token'), 'signed with temporary credentials');
+    assert.notEqual(credentialOf(prepared.parts[0].url), demo.garage.AWS_ACCESS_KEY_ID, 'not the source profile\'s key');
+    await finish(demo, prepared, bytes);
+  });
+
+  it('a web identity token (EKS IRSA)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joist-irsa-'));
+    const demo = await startDemo('ministack', {
+      env: (store) => {
+        const issuer = 'https://oidc.eks.us-east-1.amazonaws.com/id/JOISTTEST';
+        const roleArn = ministackRole(store, 'joist-irsa', { Federated: `arn:aws:iam::000000000000:oidc-provider/${issuer.slice(8)}` }, 'sts:AssumeRoleWithWebIdentity');
+        writeFileSync(join(dir, 'token'), webIdentityToken(issuer));
+        return {
+          AWS_ACCESS_KEY_ID: null, AWS_SECRET_ACCESS_KEY: null, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+          AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'token'), AWS_ROLE_ARN: roleArn, AWS_ROLE_SESSION_NAME: 'shop-web', AWS_ENDPOINT_URL_STS: store.JOIST_ENDPOINT,
+        };
+      },
+    });
+    cleanups.push(demo.stop);
+    const bytes = bytesOf(MIB, 8);
+    const prepared = await prepare(demo, 'irsa.bin', bytes);
+    assert.ok(new URL(prepared.parts[0].url).searchParams.get('X-Amz-Security-Token'), 'signed with the assumed role');
+    assert.notEqual(credentialOf(prepared.parts[0].url), demo.garage.AWS_ACCESS_KEY_ID);
+    await finish(demo, prepared, bytes);
   });
 });

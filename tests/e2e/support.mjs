@@ -41,9 +41,9 @@ async function waitForHttp(url, child, log) {
   throw new Error(`the demo did not answer ${url}:\n${log.join('')}`);
 }
 
-/** Starts Garage with scripts/garage and answers the environment it printed. */
-function startGarage(dir) {
-  const output = execFileSync(join(repo, 'scripts/garage'), ['start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `store` (garage or ministack) with its script and answers the environment it printed. */
+function startStore(store, dir) {
+  const output = execFileSync(join(repo, 'scripts', store), ['start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return Object.fromEntries(output.split('\n').filter((line) => line.startsWith('export ')).map((line) => line.slice(7).split('=')));
 }
 
@@ -56,7 +56,8 @@ function runDemo(args, env) {
 /**
  * Starts the demo on free ports with a fresh SQLite database, against `store`: `embedded` (the
  * development config and its embedded S3 endpoint, on a fresh folder) or `garage` (a fresh
- * single-node Garage, the `s3` config, and the bucket CORS rule applied with `joist:cors`).
+ * single-node Garage, the `s3` config, and the bucket CORS rule applied with `joist:cors`) or
+ * `ministack` (a fresh MiniStack with S3, STS and IAM, the `s3` config, no CORS rule).
  * `env(garage)` (async or not) is laid over the demo's environment (given Garage's, for `garage`;
  * `null` unsets); `cors: false` skips the CORS rule. Returns its base URL, the embedded store's
  * folder, Garage's environment and a stop function.
@@ -76,9 +77,9 @@ export async function startDemo(store = 'embedded', { faults, env: extra = () =>
   if (proxy) env.JOIST_PUBLIC_ENDPOINT = proxy.url;
   let garageDir;
   let garage;
-  if (store === 'garage') {
-    garageDir = join(work, 'garage');
-    garage = startGarage(garageDir);
+  if (store !== 'embedded') {
+    garageDir = join(work, store);
+    garage = startStore(store, garageDir);
     env = { ...env, ...garage, LOCO_ENV: 's3', APP_HOST: url };
   }
   env = { ...env, ...(await extra(garage)) };
@@ -110,7 +111,7 @@ export async function startDemo(store = 'embedded', { faults, env: extra = () =>
         child.kill('SIGTERM');
         await exited;
       }
-      if (garageDir) execFileSync(join(repo, 'scripts/garage'), ['stop', garageDir]);
+      if (garageDir) execFileSync(join(repo, 'scripts', store), ['stop', garageDir]);
     },
   };
 }
