@@ -160,7 +160,11 @@ impl Joist {
             StsBroker::new(&settings, store.connection(), role_arn, &endpoint)
         });
         let signer = Signer::new(&config.secrets);
-        let limiter = RateLimiter::per_minute(config.prepare_rate_limit);
+        let limiter = match &config.limits_redis {
+            Some(url) => RateLimiter::in_redis(config.prepare_rate_limit, url)
+                .map_err(|error| config_error("limits_redis", error.to_string()))?,
+            None => RateLimiter::in_database(config.prepare_rate_limit),
+        };
         // validated with the config
         let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default();
         Ok(Self {

@@ -1,4 +1,5 @@
-//! joist's tables: `joist_uploads` and the admin's `joist_admin_actions`.
+//! joist's tables: `joist_uploads`, the admin's `joist_admin_actions` and the limits'
+//! `joist_limit_counters`.
 //!
 //! A host appends [`migrations`] to its own `Migrator`:
 //!
@@ -15,10 +16,12 @@
 mod m20261125_000001_create_joist_uploads;
 mod m20261125_000002_add_joist_upload_events;
 mod m20261125_000003_create_joist_admin_actions;
+mod m20261201_000004_create_joist_limit_counters;
 
 pub use m20261125_000001_create_joist_uploads::Migration as CreateJoistUploads;
 pub use m20261125_000002_add_joist_upload_events::Migration as AddJoistUploadEvents;
 pub use m20261125_000003_create_joist_admin_actions::Migration as CreateJoistAdminActions;
+pub use m20261201_000004_create_joist_limit_counters::Migration as CreateJoistLimitCounters;
 use sea_orm_migration::MigrationTrait;
 
 /// Every joist migration, oldest first.
@@ -28,5 +31,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateJoistUploads),
         Box::new(AddJoistUploadEvents),
         Box::new(CreateJoistAdminActions),
+        Box::new(CreateJoistLimitCounters),
     ]
 }

@@ -89,6 +89,9 @@ pub async fn run(
     )
     .await?;
     abort_orphans(ctx, joist, options, &mut report, progress).await?;
+    if !options.dry_run {
+        crate::limits::forget_finished_windows(&ctx.db, std::time::SystemTime::now()).await?;
+    }
     Ok(report)
 }
 

@@ -167,9 +167,14 @@ pub struct JoistConfig {
     #[serde(default = "defaults::cleanup_batch")]
     pub cleanup_batch: u64,
     /// How many uploads one owner (or, for anonymous uploads, one client address) may prepare
-    /// per minute, per app process; past it `prepare` answers 429. 0 turns it off. Default 60.
+    /// per minute, counted across every app instance (in the database, or `limits_redis`);
+    /// past it `prepare` answers 429. 0 turns it off. Default 60.
     #[serde(default = "defaults::prepare_rate_limit")]
     pub prepare_rate_limit: u32,
+    /// A Redis URL (`redis://host:6379/0`) to count `prepare_rate_limit` in, instead of the
+    /// database; every app instance must use the same one. Default unset (the database).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub limits_redis: Option<String>,
     /// How many unfinished (prepared or uploading) uploads one signed-in owner may have; past
     /// it `prepare` answers 429. 0 turns it off. Default 100.
     #[serde(default = "defaults::max_unfinished_uploads")]
@@ -380,6 +385,14 @@ impl JoistConfig {
             return Err(ConfigError::new(
                 &format!("trusted_proxies[{index}]"),
                 format!("`{entry}` is not a CIDR (`10.0.0.0/8`) or an IP address"),
+            ));
+        }
+        if let Some(url) = &self.limits_redis
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError::new(
+                "limits_redis",
+                format!("`{url}` must be a Redis URL like `redis://127.0.0.1:6379/0`"),
             ));
         }
         for (key, value) in [

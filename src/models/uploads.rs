@@ -3,7 +3,8 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -82,6 +83,33 @@ impl Model {
             metadata: Set(None),
         };
         Entity::insert(record).exec_with_returning(db).await
+    }
+
+    /// Records `new` unless its owner already has `cap` unfinished uploads (0: no cap); then
+    /// answers `Err` with their number. The count and the insert run in one transaction holding
+    /// the owner's lock row, so concurrent prepares by one owner, on any instance, never pass
+    /// the cap together.
+    ///
+    /// # Errors
+    /// When a query fails.
+    pub async fn create_within_cap(
+        db: &DatabaseConnection,
+        new: NewUpload,
+        cap: u64,
+    ) -> Result<Result<Self, u64>, DbErr> {
+        let Some(owner) = new.owner.clone().filter(|_| cap > 0) else {
+            return Self::create(db, new).await.map(Ok);
+        };
+        let transaction = db.begin().await?;
+        crate::limits::lock_key(&transaction, &format!("unfinished:{owner}")).await?;
+        let unfinished = Self::unfinished_count(&transaction, &owner).await?;
+        if unfinished >= cap {
+            transaction.rollback().await?;
+            return Ok(Err(unfinished));
+        }
+        let upload = Self::create(&transaction, new).await?;
+        transaction.commit().await?;
+        Ok(Ok(upload))
     }
 
     /// The upload with this id.

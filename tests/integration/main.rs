@@ -12,6 +12,7 @@ mod conformance;
 mod events;
 mod faults;
 mod hostile;
+mod limits;
 mod models;
 mod multipart;
 mod operations;

@@ -3,7 +3,7 @@
 use std::{
     collections::BTreeMap,
     net::IpAddr,
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, SystemTime},
 };
 
 use axum::{
@@ -142,8 +142,18 @@ fn too_many(code: &'static str, message: String, retry_after: Duration) -> ApiEr
         .with_details(json!({ "retry_after": retry_after.as_secs().max(1) }))
 }
 
-/// `max_unfinished_uploads`, then `prepare_rate_limit` (a call refused for the first is not
-/// counted by the second).
+fn too_many_unfinished(unfinished: u64, cap: u64) -> ApiError {
+    too_many(
+        "too_many_unfinished_uploads",
+        format!(
+            "{unfinished} uploads are still unfinished; finish or abort some first (at most {cap})"
+        ),
+        Duration::from_mins(1),
+    )
+}
+
+/// `max_unfinished_uploads` (a first look; the insert checks it again, atomically), then
+/// `prepare_rate_limit` (a call refused for the first is not counted by the second).
 async fn check_limits(
     ctx: &AppContext,
     joist: &Joist,
@@ -156,32 +166,36 @@ async fn check_limits(
     {
         let unfinished = Upload::unfinished_count(&ctx.db, id).await?;
         if unfinished >= config.max_unfinished_uploads {
-            return Err(too_many(
-                "too_many_unfinished_uploads",
-                format!(
-                    "{unfinished} uploads are still unfinished; finish or abort some first (at most {})",
-                    config.max_unfinished_uploads
-                ),
-                Duration::from_mins(1),
+            return Err(too_many_unfinished(
+                unfinished,
+                config.max_unfinished_uploads,
             ));
         }
     }
-    joist
+    let counted = joist
         .prepare_limiter()
-        .check(&client_key(client, owner), Instant::now())
-        .map_err(|wait| {
-            tracing::warn!(client = ?client, owner = owner.id(), "joist prepare rate limited");
-            too_many(
-                "rate_limited",
-                format!(
-                    "at most {} uploads a minute; retry in {} s",
-                    config.prepare_rate_limit,
-                    wait.as_secs().max(1)
-                ),
-                wait,
+        .check(&ctx.db, &client_key(client, owner), SystemTime::now())
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "joist could not count the prepare rate limit");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "limits_unavailable",
+                "uploads cannot be started right now; please retry shortly",
             )
         })?;
-    Ok(())
+    counted.map_err(|wait| {
+        tracing::warn!(client = ?client, owner = owner.id(), "joist prepare rate limited");
+        too_many(
+            "rate_limited",
+            format!(
+                "at most {} uploads a minute; retry in {} s",
+                config.prepare_rate_limit,
+                wait.as_secs().max(1)
+            ),
+            wait,
+        )
+    })
 }
 
 async fn prepare(
@@ -236,13 +250,18 @@ async fn prepare(
         s3_upload_id: s3_upload_id.clone(),
         owner: owner.id().map(str::to_string),
     };
-    let upload = match Upload::create(&ctx.db, new).await {
+    let cap = config.max_unfinished_uploads;
+    let created = Upload::create_within_cap(&ctx.db, new, cap)
+        .await
+        .map_err(ApiError::from)
+        .and_then(|within| within.map_err(|unfinished| too_many_unfinished(unfinished, cap)));
+    let upload = match created {
         Ok(upload) => upload,
         Err(error) => {
             if let Some(s3_upload_id) = &s3_upload_id {
                 let _ = joist.store().abort(&key, s3_upload_id).await;
             }
-            return Err(error.into());
+            return Err(error);
         }
     };
 
