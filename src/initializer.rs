@@ -98,8 +98,10 @@ impl Initializer for JoistInitializer {
         "joist".to_string()
     }
 
+    /// Sets joist up and starts the sweeper that delivers due upload events.
     async fn before_run(&self, ctx: &AppContext) -> Result<()> {
-        self.ensure(ctx).await?;
+        let joist = self.ensure(ctx).await?;
+        crate::events::spawn_sweeper(ctx, &joist);
         Ok(())
     }
 

@@ -209,6 +209,17 @@ impl Joist {
         &self.inner.handlers
     }
 
+    /// `Some(kind)` when a handler listens to `kind` on `field`: the event a state change
+    /// records (see [`crate::models::uploads::Changes::event`]).
+    #[must_use]
+    pub fn listening(
+        &self,
+        kind: crate::events::UploadEventKind,
+        field: &str,
+    ) -> Option<crate::events::UploadEventKind> {
+        self.inner.handlers.any(kind, field).then_some(kind)
+    }
+
     /// Who may use the admin pages.
     #[must_use]
     pub fn admin(&self) -> &dyn AuthorizeAdmin {

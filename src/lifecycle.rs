@@ -57,11 +57,11 @@ pub async fn abort(
                 error: Some(reason.into()),
                 ..Changes::default()
             };
-            match Upload::transition(&ctx.db, upload.id, from, UploadStatus::Aborted, changes)
-                .await?
-            {
+            let event = joist.listening(UploadEventKind::Finalized, &upload.field);
+            let to = (from, UploadStatus::Aborted);
+            match Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await? {
                 Some(aborted) => {
-                    events::raise(ctx, joist, &aborted, UploadEventKind::Finalized).await;
+                    events::raise(ctx, joist, aborted.id).await;
                     AbortOutcome::Aborted
                 }
                 None => match Upload::find(&ctx.db, upload.id)

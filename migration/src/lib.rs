@@ -1,5 +1,5 @@
-//! joist's tables: `joist_uploads`, the admin's `joist_admin_actions` and the limits'
-//! `joist_limit_counters`.
+//! joist's tables: `joist_uploads`, the events' outbox `joist_events`, the admin's
+//! `joist_admin_actions` and the limits' `joist_limit_counters`.
 //!
 //! A host appends [`migrations`] to its own `Migrator`:
 //!
@@ -17,11 +17,13 @@ mod m20261125_000001_create_joist_uploads;
 mod m20261125_000002_add_joist_upload_events;
 mod m20261125_000003_create_joist_admin_actions;
 mod m20261201_000004_create_joist_limit_counters;
+mod m20261201_000005_create_joist_events;
 
 pub use m20261125_000001_create_joist_uploads::Migration as CreateJoistUploads;
 pub use m20261125_000002_add_joist_upload_events::Migration as AddJoistUploadEvents;
 pub use m20261125_000003_create_joist_admin_actions::Migration as CreateJoistAdminActions;
 pub use m20261201_000004_create_joist_limit_counters::Migration as CreateJoistLimitCounters;
+pub use m20261201_000005_create_joist_events::Migration as CreateJoistEvents;
 use sea_orm_migration::MigrationTrait;
 
 /// Every joist migration, oldest first.
@@ -32,5 +34,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(AddJoistUploadEvents),
         Box::new(CreateJoistAdminActions),
         Box::new(CreateJoistLimitCounters),
+        Box::new(CreateJoistEvents),
     ]
 }

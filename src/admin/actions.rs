@@ -162,7 +162,8 @@ async fn run(
                 .handlers()
                 .any(UploadEventKind::Finalized, &upload.field)
             {
-                events::raise(ctx, joist, upload, UploadEventKind::Finalized).await;
+                events::outbox::record(&ctx.db, upload.id, UploadEventKind::Finalized).await?;
+                events::raise(ctx, joist, upload.id).await;
                 "finalize event raised".to_string()
             } else {
                 "nothing to run: no finalize handler listens to this field".to_string()

@@ -165,8 +165,12 @@ async fn sweep(
                 error: Some(sweep.note.into()),
                 ..Changes::default()
             };
+            let event = (sweep.to == UploadStatus::Aborted)
+                .then(|| joist.listening(UploadEventKind::Finalized, &upload.field))
+                .flatten();
+            let to = (sweep.from, sweep.to);
             let Some(moved) =
-                Upload::transition(&ctx.db, upload.id, sweep.from, sweep.to, changes).await?
+                Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await?
             else {
                 continue;
             };
@@ -177,9 +181,7 @@ async fn sweep(
                 report.count_store(joist.store().abort(&moved.key, s3_upload_id).await);
             }
             report.count_store(joist.store().delete(&moved.key).await);
-            if sweep.to == UploadStatus::Aborted {
-                events::raise(ctx, joist, &moved, UploadEventKind::Finalized).await;
-            }
+            events::raise(ctx, joist, moved.id).await;
             progress(sweep.phase, *report.count_of(sweep.phase), total);
         }
     }

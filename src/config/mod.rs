@@ -155,6 +155,15 @@ pub struct JoistConfig {
     /// Default `1000`.
     #[serde(default = "defaults::event_backoff")]
     pub event_backoff: u64,
+    /// Seconds an event's delivery may take before the sweeper delivers it again (the process
+    /// delivering it is then presumed dead): longer than the slowest handler, plus the time a
+    /// job may wait in the queue. Default `300`.
+    #[serde(default = "defaults::event_lease")]
+    pub event_lease: u64,
+    /// Milliseconds between two sweeps for due events (undelivered after a crash, or due for a
+    /// retry). Default `5000`.
+    #[serde(default = "defaults::event_sweep_interval")]
+    pub event_sweep_interval: u64,
     /// Seconds after which an unfinished upload (or a multipart upload the store holds that no
     /// upload owns) is abandoned by cleanup. Default `172800` (2 days).
     #[serde(default = "defaults::two_days")]
@@ -253,6 +262,12 @@ mod defaults {
     }
     pub const fn event_backoff() -> u64 {
         1000
+    }
+    pub const fn event_lease() -> u64 {
+        300
+    }
+    pub const fn event_sweep_interval() -> u64 {
+        5000
     }
 }
 
@@ -365,6 +380,12 @@ impl JoistConfig {
                 "must be between 1 and 604800 seconds (7 days)",
             ));
         }
+        if self.event_lease == 0 || self.event_sweep_interval == 0 {
+            return Err(ConfigError::new(
+                "event_lease",
+                "`event_lease` and `event_sweep_interval` must be above 0",
+            ));
+        }
         if self.cleanup_batch == 0 {
             return Err(ConfigError::new("cleanup_batch", "must be above 0"));
         }
@@ -445,6 +466,18 @@ impl JoistConfig {
     #[must_use]
     pub fn bucket(&self) -> &str {
         self.bucket.as_deref().unwrap_or_default()
+    }
+
+    /// [`Self::event_lease`] as a duration.
+    #[must_use]
+    pub const fn event_lease(&self) -> Duration {
+        Duration::from_secs(self.event_lease)
+    }
+
+    /// [`Self::event_sweep_interval`] as a duration.
+    #[must_use]
+    pub const fn event_sweep_interval(&self) -> Duration {
+        Duration::from_millis(self.event_sweep_interval)
     }
 
     /// [`Self::url_lifetime`] as a duration.

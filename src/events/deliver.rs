@@ -1,72 +1,166 @@
-//! Raising an event (enqueueing its job) and delivering it (running the handlers, with retries).
+//! Raising an event (enqueueing the job of an event its state change recorded), sweeping for
+//! events whose delivery is due again, and delivering one (running its handlers once).
 
 use std::time::Duration;
 
 use loco_rs::{app::AppContext, bgworker::BackgroundWorker};
+use uuid::Uuid;
 
-use super::{UploadEvent, UploadEventKind};
+use super::{
+    UploadEvent, UploadEventKind,
+    outbox::{self, Delivery, FAILED, PENDING},
+};
 use crate::{
     Joist,
-    models::Upload,
+    models::{_entities::joist_events, Upload},
     workers::{JoistUploadEventWorker, UploadEventJob},
 };
 
-/// Raises `kind` for `upload`, whose state change is already committed: enqueues (or, in the
-/// foreground modes, runs) the event job when a handler listens. A queue that refuses the job is
-/// recorded on the upload as its event error, so the event can be re-run, never silently lost.
-pub async fn raise(ctx: &AppContext, joist: &Joist, upload: &Upload, kind: UploadEventKind) {
-    if !joist.handlers().any(kind, &upload.field) {
-        return;
-    }
-    let job = UploadEventJob {
-        upload: upload.id,
-        kind,
-    };
-    if let Err(error) = JoistUploadEventWorker::perform_later(ctx, job).await {
-        tracing::error!(upload = %upload.id, %error, "could not enqueue the joist upload event");
-        let message = format!("the {kind:?} event could not be enqueued: {error}");
-        if let Err(error) = Upload::record_event_attempt(&ctx.db, upload.id, Some(message)).await {
-            tracing::error!(upload = %upload.id, %error, "could not record the enqueue failure");
+/// How many due events one sweep claims at a time.
+const SWEEP_BATCH: u64 = 100;
+
+/// Enqueues (or, in the foreground modes, delivers) the due events of `upload`, recorded with
+/// its state change, which is already committed. A queue that refuses a job leaves the event
+/// pending: the sweeper enqueues it again once its lease runs out.
+pub async fn raise(ctx: &AppContext, joist: &Joist, upload: Uuid) {
+    match outbox::claim_due(
+        &ctx.db,
+        Some(upload),
+        joist.config().event_lease(),
+        SWEEP_BATCH,
+    )
+    .await
+    {
+        Ok(claimed) => enqueue(ctx, claimed).await,
+        Err(error) => {
+            tracing::error!(%upload, %error, "could not claim the joist upload events; the sweeper will deliver them");
         }
     }
 }
 
-/// Runs the handlers of `job`, each retried with exponential backoff up to `event_retries` times;
-/// records every attempt on the upload. Handler failures are recorded, not returned: the job
-/// itself succeeds, so a foreground worker never fails the request that raised it.
+/// Enqueues every pending event that is due (never enqueued after a crash, or waiting for a
+/// retry), and answers how many. Every app instance runs this every `event_sweep_interval`.
+///
+/// # Errors
+/// When the database fails.
+pub async fn sweep(ctx: &AppContext, joist: &Joist) -> crate::Result<usize> {
+    let mut total = 0;
+    loop {
+        let claimed =
+            outbox::claim_due(&ctx.db, None, joist.config().event_lease(), SWEEP_BATCH).await?;
+        let count = claimed.len();
+        total += count;
+        enqueue(ctx, claimed).await;
+        if (count as u64) < SWEEP_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Sweeps every `event_sweep_interval` for as long as the process runs.
+pub fn spawn_sweeper(ctx: &AppContext, joist: &Joist) {
+    let interval = joist.config().event_sweep_interval();
+    let (ctx, joist) = (ctx.clone(), joist.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            match sweep(&ctx, &joist).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "joist sweeper enqueued due upload events"),
+                Err(error) => tracing::error!(%error, "joist sweeper could not read the events"),
+            }
+        }
+    });
+}
+
+async fn enqueue(ctx: &AppContext, events: Vec<joist_events::Model>) {
+    for event in events {
+        let Some(kind) = UploadEventKind::from_name(&event.kind) else {
+            tracing::error!(event = %event.id, kind = event.kind, "unknown joist event kind");
+            continue;
+        };
+        let job = UploadEventJob {
+            upload: event.upload_id,
+            kind,
+            event: Some(event.id),
+        };
+        if let Err(error) = JoistUploadEventWorker::perform_later(ctx, job).await {
+            tracing::error!(upload = %event.upload_id, %error, "could not enqueue the joist upload event; it stays pending");
+            let message = format!(
+                "the {} event could not be enqueued (it stays pending): {error}",
+                kind.name()
+            );
+            if let Err(error) =
+                Upload::record_event_attempt(&ctx.db, event.upload_id, Some(message)).await
+            {
+                tracing::error!(upload = %event.upload_id, %error, "could not record the enqueue failure");
+            }
+        }
+    }
+}
+
+/// Delivers the event of `job` once: runs each of its handlers that has not succeeded yet,
+/// records every attempt on the upload, and settles the event (delivered; due again after the
+/// backoff; or failed for good past `event_retries`). Handler failures are recorded, not
+/// returned: the job itself succeeds, so a foreground worker never fails the request that
+/// raised it. An event already settled (a duplicate job) runs nothing.
 ///
 /// # Errors
 /// When joist is not set up or the database fails.
 pub async fn deliver(ctx: &AppContext, job: &UploadEventJob) -> crate::Result<()> {
     let joist = Joist::from_context(ctx)?;
-    let Some(upload) = Upload::find(&ctx.db, job.upload).await? else {
-        tracing::warn!(upload = %job.upload, "joist upload event for an upload that no longer exists");
+    let event_id = match job.event {
+        Some(id) => id,
+        // a job enqueued before the outbox existed
+        None => outbox::record(&ctx.db, job.upload, job.kind).await?,
+    };
+    let Some(event) = outbox::find(&ctx.db, event_id).await? else {
+        tracing::warn!(event = %event_id, "joist upload event that no longer exists");
         return Ok(());
     };
-    let event = UploadEvent {
+    if event.status != PENDING {
+        return Ok(());
+    }
+    let config = joist.config();
+    let backoff = Duration::from_millis(config.event_backoff);
+    let Some(upload) = Upload::find(&ctx.db, job.upload).await? else {
+        tracing::warn!(upload = %job.upload, "joist upload event for an upload that no longer exists");
+        let gone = Delivery {
+            handled: Vec::new(),
+            error: Some("the upload no longer exists".into()),
+        };
+        outbox::settle(&ctx.db, &event, gone, 0, backoff).await?;
+        return Ok(());
+    };
+    let event_for_handlers = UploadEvent {
         kind: job.kind,
         upload,
     };
-    let config = joist.config();
-    for handler in joist.handlers().matching(job.kind, &event.upload.field) {
-        for attempt in 0..=config.event_retries {
-            let outcome = handler.handle(ctx, &event).await;
-            let error = outcome.as_ref().err().map(ToString::to_string);
-            Upload::record_event_attempt(&ctx.db, event.upload.id, error.clone()).await?;
-            match error {
-                None => break,
-                Some(error) if attempt < config.event_retries => {
-                    let delay = Duration::from_millis(
-                        config.event_backoff.saturating_mul(1 << attempt.min(16)),
-                    );
-                    tracing::warn!(upload = %event.upload.id, attempt, %error, ?delay, "joist upload handler failed; retrying");
-                    tokio::time::sleep(delay).await;
-                }
-                Some(error) => {
-                    tracing::error!(upload = %event.upload.id, attempts = attempt + 1, %error, "joist upload handler failed for good");
-                }
+    let mut delivery = Delivery {
+        handled: outbox::handled(&event),
+        error: None,
+    };
+    let handlers = joist
+        .handlers()
+        .matching(job.kind, &event_for_handlers.upload.field);
+    for (position, handler) in handlers.enumerate() {
+        if delivery.handled.contains(&position) {
+            continue;
+        }
+        let outcome = handler.handle(ctx, &event_for_handlers).await;
+        let error = outcome.as_ref().err().map(ToString::to_string);
+        Upload::record_event_attempt(&ctx.db, job.upload, error.clone()).await?;
+        match error {
+            None => delivery.handled.push(position),
+            Some(error) => {
+                tracing::warn!(upload = %job.upload, attempt = event.attempts + 1, %error, "joist upload handler failed");
+                delivery.error.get_or_insert(error);
             }
         }
+    }
+    let status = outbox::settle(&ctx.db, &event, delivery, config.event_retries, backoff).await?;
+    if status == FAILED {
+        tracing::error!(upload = %job.upload, attempts = event.attempts + 1, "joist upload event failed for good");
     }
     Ok(())
 }

@@ -1,15 +1,19 @@
 //! Upload events, delivered to the host's handlers as Loco background jobs.
 //!
 //! `prepared` fires once an upload is recorded; `finalized` once it settled as `finalized`,
-//! `failed` or `aborted` (see [`UploadEvent::upload`]'s status). Each fires after its state change
-//! is committed, never before, through [`crate::workers::JoistUploadEventWorker`], so handlers run
-//! in whatever worker mode the host configured. A failing handler is retried with backoff
-//! (`event_retries`, `event_backoff`); every attempt and the last error are recorded on the upload.
+//! `failed` or `aborted` (see [`UploadEvent::upload`]'s status). Each event is recorded in the
+//! transaction of its state change (the [`outbox`]), and delivered after that commit, never
+//! before, through [`crate::workers::JoistUploadEventWorker`], so handlers run in whatever
+//! worker mode the host configured. Delivery is at least once, across crashes: an event whose
+//! delivery never settled (a crash, a lost job) or whose handler failed (retried after
+//! `event_backoff`, doubled each time, up to `event_retries` times) is enqueued again by the
+//! sweeper every instance runs. Every attempt and the last error are recorded on the upload.
 
 mod deliver;
 mod handlers;
+pub mod outbox;
 
-pub use deliver::{deliver, raise};
+pub use deliver::{deliver, raise, spawn_sweeper, sweep};
 pub use handlers::{HandlerError, Handlers, UploadHandler};
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::_entities::joist_uploads::{ActiveModel, Column, Entity, Model, Status};
-use crate::s3::plan::UploadPlan;
+use crate::{
+    events::{UploadEventKind, outbox},
+    s3::plan::UploadPlan,
+};
 
 /// What `prepare` records.
 #[derive(Debug, Clone)]
@@ -31,6 +34,9 @@ pub struct NewUpload {
     pub s3_upload_id: Option<String>,
     /// Who prepared it.
     pub owner: Option<String>,
+    /// The `prepared` event, recorded with the upload by [`Upload::create_within_cap`] (`None`:
+    /// no handler listens).
+    pub event: Option<UploadEventKind>,
 }
 
 /// Columns a state change may set besides the status.
@@ -85,10 +91,10 @@ impl Model {
         Entity::insert(record).exec_with_returning(db).await
     }
 
-    /// Records `new` unless its owner already has `cap` unfinished uploads (0: no cap); then
-    /// answers `Err` with their number. The count and the insert run in one transaction holding
-    /// the owner's lock row, so concurrent prepares by one owner, on any instance, never pass
-    /// the cap together.
+    /// Records `new`, and its `prepared` event when it has one, in one transaction, unless its
+    /// owner already has `cap` unfinished uploads (0: no cap); then answers `Err` with their
+    /// number. The count and the insert hold the owner's lock row, so concurrent prepares by
+    /// one owner, on any instance, never pass the cap together.
     ///
     /// # Errors
     /// When a query fails.
@@ -97,17 +103,21 @@ impl Model {
         new: NewUpload,
         cap: u64,
     ) -> Result<Result<Self, u64>, DbErr> {
-        let Some(owner) = new.owner.clone().filter(|_| cap > 0) else {
-            return Self::create(db, new).await.map(Ok);
-        };
+        let owner = new.owner.clone().filter(|_| cap > 0);
+        let event = new.event;
         let transaction = db.begin().await?;
-        crate::limits::lock_key(&transaction, &format!("unfinished:{owner}")).await?;
-        let unfinished = Self::unfinished_count(&transaction, &owner).await?;
-        if unfinished >= cap {
-            transaction.rollback().await?;
-            return Ok(Err(unfinished));
+        if let Some(owner) = owner {
+            crate::limits::lock_key(&transaction, &format!("unfinished:{owner}")).await?;
+            let unfinished = Self::unfinished_count(&transaction, &owner).await?;
+            if unfinished >= cap {
+                transaction.rollback().await?;
+                return Ok(Err(unfinished));
+            }
         }
         let upload = Self::create(&transaction, new).await?;
+        if let Some(kind) = event {
+            outbox::record(&transaction, upload.id, kind).await?;
+        }
         transaction.commit().await?;
         Ok(Ok(upload))
     }
@@ -139,6 +149,30 @@ impl Model {
     /// When the query fails.
     pub async fn find_by_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<Self>, DbErr> {
         Entity::find().filter(Column::Key.eq(key)).one(db).await
+    }
+
+    /// Like [`Self::transition`], recording `event` (when given) in the same transaction, so
+    /// the event exists exactly when the state change does.
+    ///
+    /// # Errors
+    /// When a query fails.
+    pub async fn transition_raising(
+        db: &DatabaseConnection,
+        id: Uuid,
+        (from, to): (&[Status], Status),
+        changes: Changes,
+        event: Option<UploadEventKind>,
+    ) -> Result<Option<Self>, DbErr> {
+        let Some(kind) = event else {
+            return Self::transition(db, id, from, to, changes).await;
+        };
+        let transaction = db.begin().await?;
+        let moved = Self::transition(&transaction, id, from, to, changes).await?;
+        if moved.is_some() {
+            outbox::record(&transaction, id, kind).await?;
+        }
+        transaction.commit().await?;
+        Ok(moved)
     }
 
     /// Moves upload `id` to `to` (setting `changes`) only if its status is still one of `from`.

@@ -14,6 +14,9 @@ pub struct UploadEventJob {
     pub upload: Uuid,
     /// Which event.
     pub kind: UploadEventKind,
+    /// The event's outbox record (absent in jobs enqueued before the outbox existed).
+    #[serde(default)]
+    pub event: Option<Uuid>,
 }
 
 /// Delivers [`UploadEventJob`]s; its distinct name keys its jobs in the queue.

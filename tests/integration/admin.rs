@@ -127,6 +127,7 @@ async fn seed(
             plan: UploadPlan::recorded(UploadMode::Single, size, size),
             s3_upload_id: None,
             owner: owner.map(ToString::to_string),
+            event: None,
         },
     )
     .await

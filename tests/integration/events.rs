@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use joist::{
-    events::UploadEventKind,
+    events::{UploadEventKind, outbox},
     models::{Upload, UploadStatus},
 };
 use loco_rs::boot::StartMode;
@@ -65,16 +65,46 @@ async fn prepared_and_finalized_events_see_their_committed_state() {
     .await;
 }
 
+/// Waits (the sweeper delivers retries) until every event of `upload` settled; answers the
+/// upload's record and its events' final statuses.
+async fn settled(ctx: &loco_rs::app::AppContext, upload: Uuid) -> (Upload, Vec<(String, i32)>) {
+    for _ in 0..500 {
+        let events = outbox::of_upload(&ctx.db, upload).await.unwrap();
+        if events.iter().all(|event| event.status != outbox::PENDING) {
+            let record = Upload::find(&ctx.db, upload).await.unwrap().unwrap();
+            return (
+                record,
+                events
+                    .into_iter()
+                    .map(|event| (event.status, event.attempts))
+                    .collect(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the events of {upload} did not settle");
+}
+
 #[tokio::test]
 async fn a_failing_handler_is_retried_then_succeeds_and_attempts_are_recorded() {
     request(|server, ctx| async move {
         let finalized = upload(&server, FLAKY, "scan.txt", b"scan me", "text/plain").await;
-        let record = Upload::find(&ctx.db, id(&finalized))
-            .await
-            .unwrap()
-            .unwrap();
+        let (record, events) = settled(&ctx, id(&finalized)).await;
         // the recorder on prepare and on finalize, then the flaky handler: two failures and a success
         assert_eq!((record.event_attempts, record.event_error), (2 + 3, None));
+        assert_eq!(
+            events,
+            [("delivered".to_string(), 1), ("delivered".to_string(), 3)],
+            "prepared at once; finalized on the third delivery, the recorder not run again"
+        );
+        let finalized_seen = seen(id(&finalized))
+            .iter()
+            .filter(|event| event.kind == UploadEventKind::Finalized)
+            .count();
+        assert_eq!(
+            finalized_seen, 1,
+            "a retry runs only the handlers that failed"
+        );
     })
     .await;
 }
@@ -83,10 +113,12 @@ async fn a_failing_handler_is_retried_then_succeeds_and_attempts_are_recorded() 
 async fn a_handler_that_keeps_failing_gives_up_with_its_error_recorded_and_the_upload_intact() {
     request(|server, ctx| async move {
         let finalized = upload(&server, BROKEN, "never.txt", b"never", "text/plain").await;
-        let record = Upload::find(&ctx.db, id(&finalized))
-            .await
-            .unwrap()
-            .unwrap();
+        let (record, events) = settled(&ctx, id(&finalized)).await;
+        assert_eq!(
+            events[1],
+            ("failed".to_string(), 4),
+            "1 delivery + 3 retries"
+        );
         assert_eq!(record.status, UploadStatus::Finalized);
         assert_eq!(
             record.event_attempts,

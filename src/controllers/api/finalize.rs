@@ -190,6 +190,37 @@ fn closed(status: UploadStatus) -> ApiError {
     .with_details(json!({ "status": status }))
 }
 
+/// Marks `upload` failed (raising `event`), deletes what the store holds and answers 422.
+async fn size_mismatch(
+    ctx: &AppContext,
+    joist: &Joist,
+    upload: &Upload,
+    stored: u64,
+    event: Option<UploadEventKind>,
+) -> ApiError {
+    let declared = u64::try_from(upload.size).unwrap_or_default();
+    let changes = Changes {
+        error: Some(format!(
+            "the store holds {stored} bytes, {declared} were declared"
+        )),
+        ..Changes::default()
+    };
+    let to = (&OPEN[..], UploadStatus::Failed);
+    match Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await {
+        Ok(Some(failed)) => events::raise(ctx, joist, failed.id).await,
+        Ok(None) => {}
+        Err(error) => return error.into(),
+    }
+    if let Err(error) = joist.store().delete(&upload.key).await {
+        return error.into();
+    }
+    ApiError::invalid(
+        "size_mismatch",
+        "the stored file's size differs from the declared size",
+    )
+    .with_details(json!({ "declared": declared, "stored": stored }))
+}
+
 async fn finalize(
     State(ctx): State<AppContext>,
     request: Parts,
@@ -262,25 +293,9 @@ async fn finalize(
             "another finalize of this upload is in progress; retry in a moment",
         ));
     }
+    let event = joist.listening(UploadEventKind::Finalized, &upload.field);
     if object.size != declared {
-        let changes = Changes {
-            error: Some(format!(
-                "the store holds {} bytes, {declared} were declared",
-                object.size
-            )),
-            ..Changes::default()
-        };
-        if let Some(failed) =
-            Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Failed, changes).await?
-        {
-            events::raise(&ctx, &joist, &failed, UploadEventKind::Finalized).await;
-        }
-        store.delete(&upload.key).await?;
-        return Err(ApiError::invalid(
-            "size_mismatch",
-            "the stored file's size differs from the declared size",
-        )
-        .with_details(json!({ "declared": declared, "stored": object.size })));
+        return Err(size_mismatch(&ctx, &joist, &upload, object.size, event).await);
     }
     let changes = Changes {
         etag: object.etag.map(|etag| unquote(&etag).to_string()),
@@ -290,9 +305,10 @@ async fn finalize(
         finalized: true,
         ..Changes::default()
     };
-    match Upload::transition(&ctx.db, upload.id, &OPEN, UploadStatus::Finalized, changes).await? {
+    let to = (&OPEN[..], UploadStatus::Finalized);
+    match Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await? {
         Some(finalized) => {
-            events::raise(&ctx, &joist, &finalized, UploadEventKind::Finalized).await;
+            events::raise(&ctx, &joist, finalized.id).await;
             Ok(Json(respond(&joist, &finalized)))
         }
         None => settled(&ctx, &joist, upload.id).await.map(Json),

@@ -198,6 +198,28 @@ async fn check_limits(
     })
 }
 
+/// Records the upload within `max_unfinished_uploads`; a refused or failed record aborts the
+/// multipart upload already created for it.
+async fn record(
+    ctx: &AppContext,
+    joist: &Joist,
+    new: NewUpload,
+    s3_upload_id: Option<&str>,
+) -> Result<Upload, ApiError> {
+    let key = new.key.clone();
+    let cap = joist.config().max_unfinished_uploads;
+    let created = Upload::create_within_cap(&ctx.db, new, cap)
+        .await
+        .map_err(ApiError::from);
+    let created = created.and_then(|within| within.map_err(|n| too_many_unfinished(n, cap)));
+    if created.is_err()
+        && let Some(s3_upload_id) = s3_upload_id
+    {
+        let _ = joist.store().abort(&key, s3_upload_id).await;
+    }
+    created
+}
+
 async fn prepare(
     State(ctx): State<AppContext>,
     mut request: Parts,
@@ -249,24 +271,12 @@ async fn prepare(
         plan,
         s3_upload_id: s3_upload_id.clone(),
         owner: owner.id().map(str::to_string),
+        event: joist.listening(UploadEventKind::Prepared, field.name()),
     };
-    let cap = config.max_unfinished_uploads;
-    let created = Upload::create_within_cap(&ctx.db, new, cap)
-        .await
-        .map_err(ApiError::from)
-        .and_then(|within| within.map_err(|unfinished| too_many_unfinished(unfinished, cap)));
-    let upload = match created {
-        Ok(upload) => upload,
-        Err(error) => {
-            if let Some(s3_upload_id) = &s3_upload_id {
-                let _ = joist.store().abort(&key, s3_upload_id).await;
-            }
-            return Err(error);
-        }
-    };
+    let upload = record(&ctx, &joist, new, s3_upload_id.as_deref()).await?;
 
-    tracing::info!(upload = %id, field = %upload.field, client = ?client, owner = upload.owner.as_deref(), size, "joist upload prepared");
-    events::raise(&ctx, &joist, &upload, UploadEventKind::Prepared).await;
+    tracing::info!(upload = %id, client = ?client, owner = upload.owner.as_deref(), "joist upload prepared");
+    events::raise(&ctx, &joist, upload.id).await;
 
     let now = SystemTime::now();
     let now_utc: DateTime<Utc> = now.into();

@@ -1,4 +1,5 @@
 //! sea-orm entities.
 
 pub mod joist_admin_actions;
+pub mod joist_events;
 pub mod joist_uploads;
