@@ -92,25 +92,36 @@ export async function startDemo(store = 'embedded', { faults, env: extra = () =>
     if (code !== 0) throw new Error(`joist:cors failed:\n${output.join('')}`);
   }
   const log = [];
-  const child = runDemo(['start'], env);
-  child.stdout.on('data', (chunk) => log.push(chunk.toString()));
-  child.stderr.on('data', (chunk) => log.push(chunk.toString()));
-  await waitForHttp(`${url}/_ping`, child, log);
+  let child;
+  const boot = async () => {
+    child = runDemo(['start'], env);
+    child.stdout.on('data', (chunk) => log.push(chunk.toString()));
+    child.stderr.on('data', (chunk) => log.push(chunk.toString()));
+    await waitForHttp(`${url}/_ping`, child, log);
+  };
+  const halt = async (signal) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill(signal);
+    await exited;
+  };
+  await boot();
   return {
     url,
     store,
     storeRoot,
+    database: join(work, 'demo.sqlite'),
     garage,
     env,
     log,
     proxy,
+    /** Kills the app with SIGKILL: no shutdown, whatever it was doing. */
+    kill: () => halt('SIGKILL'),
+    /** Starts the app again on the same port, database and store. */
+    restart: boot,
     stop: async () => {
       proxy?.close();
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await halt('SIGTERM');
       if (garageDir) execFileSync(join(repo, 'scripts', store), ['stop', garageDir]);
     },
   };

@@ -213,3 +213,21 @@ async fn events_travel_through_the_sqlite_postgres_and_redis_queues() {
         }
     }
 }
+
+/// A crash between the state change's commit and the enqueue leaves a recorded event with no
+/// job: the sweeper delivers it.
+#[tokio::test]
+async fn an_event_recorded_but_never_enqueued_is_delivered_by_the_sweeper() {
+    request(|server, ctx| async move {
+        let finalized = upload(&server, PUBLIC_DOC, "lost.txt", b"lost job", "text/plain").await;
+        let upload_id = id(&finalized);
+        let before = seen(upload_id).len();
+        outbox::record(&ctx.db, upload_id, UploadEventKind::Finalized)
+            .await
+            .unwrap();
+        let (_, events) = settled(&ctx, upload_id).await;
+        assert_eq!(events.last(), Some(&("delivered".to_string(), 1)));
+        assert_eq!(seen(upload_id).len(), before + 1, "the handler ran for it");
+    })
+    .await;
+}
