@@ -1,7 +1,8 @@
 //! The client's address behind reverse proxies, for the anonymous rate limit and the logs:
-//! Loco's remote-IP middleware's value where the host enables it; else the `Forwarded` or
-//! `X-Forwarded-For` header, read only when the connecting peer is a configured trusted proxy;
-//! else the connecting peer.
+//! Loco's remote-IP middleware's value where the host enables it; else the `X-Forwarded-For`
+//! (or RFC 7239 `Forwarded`) header, read only when the connecting peer is a configured trusted
+//! proxy; else the connecting peer. Only the one header the proxy sets is read: a client could
+//! send the other, and a proxy passes on what it does not set.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,9 +13,36 @@ use axum::{
 use ipnet::IpNet;
 use loco_rs::controller::middleware::remote_ip::{ClientIpSource, RemoteIP};
 
-/// The networks whose forwarding headers are believed (`trusted_proxies`).
+/// Which header the trusted proxies set (`client_address_header`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, ...` (nginx, HAProxy, AWS ALB, most others).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    /// The header named `name` (case-insensitive).
+    ///
+    /// # Errors
+    /// When `name` is neither header.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            _ => Err(format!("`{name}` is not `X-Forwarded-For` or `Forwarded`")),
+        }
+    }
+}
+
+/// The networks whose forwarding header is believed (`trusted_proxies`), and that header.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies {
+    networks: Vec<IpNet>,
+    header: ForwardedHeader,
+}
 
 impl TrustedProxies {
     /// Parses CIDRs (`10.0.0.0/8`) and single addresses (`127.0.0.1`, `::1`).
@@ -33,12 +61,24 @@ impl TrustedProxies {
                     .map_err(|_| (index, entry.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+            .map(|networks| Self {
+                networks,
+                header: ForwardedHeader::default(),
+            })
+    }
+
+    /// These proxies, setting `header`.
+    #[must_use]
+    pub fn with_header(mut self, header: ForwardedHeader) -> Self {
+        self.header = header;
+        self
     }
 
     fn trusts(&self, address: IpAddr) -> bool {
         let address = canonical(address);
-        self.0.iter().any(|network| network.contains(&address))
+        self.networks
+            .iter()
+            .any(|network| network.contains(&address))
     }
 
     /// The address of the client that sent `request`, `None` when the server was started
@@ -64,7 +104,7 @@ impl TrustedProxies {
         if !self.trusts(client) {
             return client;
         }
-        for hop in forwarded_hops(headers).into_iter().rev() {
+        for hop in forwarded_hops(headers, self.header).into_iter().rev() {
             let Some(hop) = hop else { break };
             client = hop;
             if !self.trusts(client) {
@@ -83,17 +123,14 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The hops of `Forwarded` (RFC 7239) or, without it, `X-Forwarded-For`, oldest first; `None`
-/// for a hop that is not an address (`unknown`, an obfuscated name, garbage).
-fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let forwarded: Vec<&str> = headers
-        .get_all("forwarded")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .collect();
-    if !forwarded.is_empty() {
-        return forwarded
+/// The hops `header` lists, oldest first; `None` for a hop that is not an address (`unknown`,
+/// an obfuscated name, garbage).
+fn forwarded_hops(headers: &HeaderMap, header: ForwardedHeader) -> Vec<Option<IpAddr>> {
+    if header == ForwardedHeader::Forwarded {
+        return headers
+            .get_all("forwarded")
             .iter()
+            .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
             .map(|element| {
                 element.split(';').find_map(|pair| {
@@ -203,8 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_rfc_7239_forwarded_first() {
-        let trusted = proxies(&["10.0.0.0/8"]);
+    fn reads_only_the_header_the_proxy_sets() {
         let both = headers(&[
             (
                 "forwarded",
@@ -212,28 +248,40 @@ mod tests {
             ),
             ("x-forwarded-for", "198.51.100.7"),
         ]);
+        let by_default = proxies(&["10.0.0.0/8"]);
         assert_eq!(
-            trusted.through_proxies(ip("10.0.0.1"), &both),
+            by_default.through_proxies(ip("10.0.0.1"), &both),
+            ip("198.51.100.7"),
+            "a Forwarded header the proxy passed on is the client's own"
+        );
+        let rfc = proxies(&["10.0.0.0/8"]).with_header(ForwardedHeader::Forwarded);
+        assert_eq!(
+            rfc.through_proxies(ip("10.0.0.1"), &both),
             ip("2001:db8::1")
         );
         let with_port = headers(&[("forwarded", "For=\"192.0.2.60:8080\"")]);
         assert_eq!(
-            trusted.through_proxies(ip("10.0.0.1"), &with_port),
+            rfc.through_proxies(ip("10.0.0.1"), &with_port),
             ip("192.0.2.60")
         );
+        assert_eq!(
+            ForwardedHeader::parse("X-Forwarded-For"),
+            Ok(ForwardedHeader::XForwardedFor)
+        );
+        assert!(ForwardedHeader::parse("x-real-ip").is_err());
     }
 
     #[test]
     fn stops_at_a_hop_that_is_not_an_address() {
-        let trusted = proxies(&["10.0.0.0/8"]);
+        let rfc = proxies(&["10.0.0.0/8"]).with_header(ForwardedHeader::Forwarded);
         let unknown = headers(&[("forwarded", "for=unknown, for=10.0.0.5")]);
         assert_eq!(
-            trusted.through_proxies(ip("10.0.0.1"), &unknown),
+            rfc.through_proxies(ip("10.0.0.1"), &unknown),
             ip("10.0.0.5")
         );
         let garbage = headers(&[("x-forwarded-for", "<script>")]);
         assert_eq!(
-            trusted.through_proxies(ip("10.0.0.1"), &garbage),
+            proxies(&["10.0.0.0/8"]).through_proxies(ip("10.0.0.1"), &garbage),
             ip("10.0.0.1")
         );
     }

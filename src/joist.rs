@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     admin::AuthorizeAdmin,
-    client_address::TrustedProxies,
+    client_address::{ForwardedHeader, TrustedProxies},
     config::{ConfigError, CredentialsConfig, JoistConfig},
     dev_endpoint,
     events::Handlers,
@@ -166,7 +166,9 @@ impl Joist {
             None => RateLimiter::in_database(config.prepare_rate_limit),
         };
         // validated with the config
-        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default();
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)
+            .unwrap_or_default()
+            .with_header(ForwardedHeader::parse(&config.client_address_header).unwrap_or_default());
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

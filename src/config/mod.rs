@@ -194,6 +194,10 @@ pub struct JoistConfig {
     /// enables it (`server.middlewares.remote_ip`), takes precedence. Default: none.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// The header the trusted proxies set: `X-Forwarded-For` (nginx, HAProxy, AWS ALB) or
+    /// `Forwarded` (RFC 7239). Only this one is read. Default `X-Forwarded-For`.
+    #[serde(default = "defaults::client_address_header")]
+    pub client_address_header: String,
     /// Origins browsers upload from, for the bucket CORS rule (`joist:cors`). Default: the app's
     /// `server.host`.
     #[serde(default)]
@@ -223,6 +227,9 @@ mod defaults {
     }
     pub fn admin_base_url() -> String {
         "/admin/joist".to_string()
+    }
+    pub fn client_address_header() -> String {
+        "X-Forwarded-For".to_string()
     }
     pub fn region() -> String {
         "us-east-1".to_string()
@@ -408,6 +415,8 @@ impl JoistConfig {
                 format!("`{entry}` is not a CIDR (`10.0.0.0/8`) or an IP address"),
             ));
         }
+        crate::client_address::ForwardedHeader::parse(&self.client_address_header)
+            .map_err(|message| ConfigError::new("client_address_header", message))?;
         if let Some(url) = &self.limits_redis
             && !(url.starts_with("redis://") || url.starts_with("rediss://"))
         {

@@ -79,8 +79,8 @@ impl IntoResponse for ApiError {
             error["details"] = details;
         }
         let mut response = (self.status, Json(json!({ "error": error }))).into_response();
-        if matches!(self.code, "request_too_large" | "unsupported_media_type") {
-            // the body may be left unread: the connection cannot carry another request
+        if self.code == "request_too_large" {
+            // the body may be left partly unread: the connection cannot carry another request
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
