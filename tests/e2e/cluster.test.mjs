@@ -124,7 +124,7 @@ describe('two instances behind nginx on a three-node Garage cluster', () => {
       const log = [];
       const env = {
         ...process.env, ...store, LOCO_ENV: 'cluster', PORT: String(port), APP_HOST: `http://127.0.0.1:${port}`,
-        DATABASE_URL: databaseUrl, REDIS_URL: `redis://127.0.0.1:6379/${redisDb}`, TRUSTED_PROXY: '127.0.0.1/32',
+        DATABASE_URL: databaseUrl, REDIS_URL: `redis://127.0.0.1:6379/${redisDb}`, JOIST_LIMITS_REDIS: `redis://127.0.0.1:6379/${redisDb}`, TRUSTED_PROXY: '127.0.0.1/32',
         JOIST_ENDPOINT: endpoint, JOIST_PREPARE_RATE_LIMIT: String(RATE_LIMIT),
       };
       const child = spawn(demoBinary, ['start', '--server-and-worker'], { cwd: join(repo, 'examples/demo'), env, stdio: ['ignore', 'pipe', 'pipe'] });

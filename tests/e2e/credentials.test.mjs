@@ -1,6 +1,7 @@
 // Production credentials and TLS, over their real protocols, against Garage and MiniStack: the ECS container
 // credentials endpoint (served here) rotating to a second key while the first is deleted from
-// Garage, a shared profile file, a role_arn profile and a web identity token assumed through
+// Garage, an IMDSv2 instance metadata service, a shared profile file, a role_arn profile and a
+// web identity token assumed through
 // MiniStack's STS, and Garage behind a TLS front signed by a test CA.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -188,6 +189,67 @@ describe('credentials from the ECS container endpoint', () => {
     const downloaded = Buffer.from(await (await fetch(urls[0])).arrayBuffer());
     assert.equal(sha256(downloaded), sha256(photo.bytes), 'the photo uploaded before the switch downloads after it');
     assert.ok(!demo.log.join('').includes('panicked'), demo.log.join(''));
+  });
+});
+
+/** An EC2 instance metadata service that speaks IMDSv2 only: a session token first, then the role's credentials. */
+async function instanceMetadata(key) {
+  const seen = { tokens: 0, refused: 0, credentials: 0 };
+  const session = randomBytes(16).toString('hex');
+  const server = createServer((request, response) => {
+    if (request.method === 'PUT' && request.url === '/latest/api/token' && request.headers['x-aws-ec2-metadata-token-ttl-seconds']) {
+      seen.tokens += 1;
+      response.setHeader('x-aws-ec2-metadata-token-ttl-seconds', request.headers['x-aws-ec2-metadata-token-ttl-seconds']);
+      response.end(session);
+      return;
+    }
+    if (request.headers['x-aws-ec2-metadata-token'] !== session) {
+      seen.refused += 1;
+      response.statusCode = 401;
+      response.end();
+      return;
+    }
+    if (request.url === '/latest/meta-data/iam/security-credentials/') {
+      response.end('joist-app-role');
+    } else if (request.url === '/latest/meta-data/iam/security-credentials/joist-app-role') {
+      seen.credentials += 1;
+      response.end(JSON.stringify({
+        Code: 'Success', LastUpdated: new Date().toISOString(), Type: 'AWS-HMAC',
+        AccessKeyId: key.id, SecretAccessKey: key.secret, Token: '',
+        Expiration: new Date(Date.now() + 6 * 3600_000).toISOString(),
+      }));
+    } else {
+      response.statusCode = 404;
+      response.end();
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${server.address().port}`, seen, close: () => server.close() };
+}
+
+describe('credentials from the EC2 instance metadata service (IMDSv2)', () => {
+  const cleanups = [];
+  after(async () => { for (const cleanup of cleanups.reverse()) await cleanup(); });
+
+  it('signs with the instance role, asking for a session token first', async () => {
+    let metadata;
+    const dir = mkdtempSync(join(tmpdir(), 'joist-imds-'));
+    const demo = await startDemo('garage', {
+      env: async (store) => {
+        metadata = await instanceMetadata({ id: store.AWS_ACCESS_KEY_ID, secret: store.AWS_SECRET_ACCESS_KEY });
+        cleanups.push(metadata.close);
+        return {
+          AWS_ACCESS_KEY_ID: null, AWS_SECRET_ACCESS_KEY: null, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+          AWS_EC2_METADATA_SERVICE_ENDPOINT: metadata.url,
+        };
+      },
+    });
+    cleanups.push(demo.stop);
+    const bytes = bytesOf(17 * MIB, 9);
+    const done = await finish(demo, await prepare(demo, 'instance.bin', bytes), bytes);
+    assert.ok(done.parts.every((part) => part.credential === demo.garage.AWS_ACCESS_KEY_ID));
+    assert.ok(metadata.seen.tokens >= 1 && metadata.seen.credentials >= 1, JSON.stringify(metadata.seen));
+    assert.equal(metadata.seen.refused, 0, 'every metadata read carried the session token');
   });
 });
 
