@@ -121,30 +121,40 @@ impl RateLimiter {
     }
 }
 
+/// `sql` with its `?` placeholders as `backend` spells them (`$1`, `$2`, ... on PostgreSQL).
+fn numbered(backend: DbBackend, sql: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut position = 0;
+    sql.chars()
+        .map(|c| {
+            if c == '?' {
+                position += 1;
+                format!("${position}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Adds one to `key`'s counter for the window starting at `start` (a new window starts at 1),
 /// in one statement, and answers the new count.
 async fn count_in_database(db: &impl ConnectionTrait, key: &str, start: i64) -> Result<i64, DbErr> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO joist_limit_counters (key, window_start, count) VALUES ($1, $2, 1) \
-             ON CONFLICT (key) DO UPDATE SET \
-             count = CASE WHEN joist_limit_counters.window_start = excluded.window_start \
-             THEN joist_limit_counters.count + 1 ELSE 1 END, \
-             window_start = excluded.window_start RETURNING count"
-        }
-        _ => {
-            "INSERT INTO joist_limit_counters (key, window_start, count) VALUES (?, ?, 1) \
-             ON CONFLICT (key) DO UPDATE SET \
-             count = CASE WHEN joist_limit_counters.window_start = excluded.window_start \
-             THEN joist_limit_counters.count + 1 ELSE 1 END, \
-             window_start = excluded.window_start RETURNING count"
-        }
-    };
+    let sql = numbered(
+        backend,
+        "INSERT INTO joist_limit_counters (key, window_start, count) VALUES (?, ?, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+         count = CASE WHEN joist_limit_counters.window_start = excluded.window_start \
+         THEN joist_limit_counters.count + 1 ELSE 1 END, \
+         window_start = excluded.window_start RETURNING count",
+    );
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            sql,
+            &sql,
             [key.into(), start.into()],
         ))
         .await?
@@ -174,12 +184,16 @@ pub async fn forget_finished_windows(
 ) -> Result<u64, DbErr> {
     let (start, _) = window(now);
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => "DELETE FROM joist_limit_counters WHERE window_start < $1",
-        _ => "DELETE FROM joist_limit_counters WHERE window_start < ?",
-    };
+    let sql = numbered(
+        backend,
+        "DELETE FROM joist_limit_counters WHERE window_start < ?",
+    );
     Ok(db
-        .execute_raw(Statement::from_sql_and_values(backend, sql, [start.into()]))
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            &sql,
+            [start.into()],
+        ))
         .await?
         .rows_affected())
 }
@@ -187,6 +201,16 @@ pub async fn forget_finished_windows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        let sql = "INSERT INTO t (a, b) VALUES (?, ?)";
+        assert_eq!(numbered(DbBackend::Sqlite, sql), sql);
+        assert_eq!(
+            numbered(DbBackend::Postgres, sql),
+            "INSERT INTO t (a, b) VALUES ($1, $2)"
+        );
+    }
 
     #[test]
     fn windows_are_whole_minutes() {

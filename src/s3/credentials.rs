@@ -22,6 +22,8 @@ use super::{StoreError, presign::SigningCredentials};
 
 /// Credentials are fetched again when they have less than this left.
 pub const REFRESH_BEFORE: Duration = Duration::from_mins(5);
+/// While a refresh fails, held credentials with more than this left are still signed with.
+const STILL_USABLE: Duration = Duration::from_mins(1);
 /// How long a failed refresh waits before the background refresher tries again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
@@ -132,14 +134,24 @@ impl CredentialCache {
 
     async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let now = SystemTime::now();
-        if let Some(fresh) = self.fresh(now) {
+        if let Some(fresh) = self.held_for(now, REFRESH_BEFORE) {
             return Ok(fresh);
         }
         let _refreshing = self.refreshing.lock().await;
-        if let Some(fresh) = self.fresh(now) {
+        if let Some(fresh) = self.held_for(now, REFRESH_BEFORE) {
             return Ok(fresh);
         }
-        let fetched = self.provider.provide_credentials().await?;
+        let fetched = match self.provider.provide_credentials().await {
+            Ok(fetched) => fetched,
+            // a source that fails while the held credentials still work: keep using them
+            Err(error) => match self.held_for(now, STILL_USABLE) {
+                Some(held) => {
+                    tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&error), "joist could not refresh the store credentials; using the current ones until they expire");
+                    return Ok(held);
+                }
+                None => return Err(error),
+            },
+        };
         if fetched.access_key_id() != self.read().as_ref().map_or("", |held| held.access_key_id()) {
             tracing::info!(access_key_id = fetched.access_key_id(), expires_at = ?fetched.expiry().map(chrono::DateTime::<chrono::Utc>::from), "joist store credentials loaded");
         }
@@ -150,13 +162,11 @@ impl CredentialCache {
         Ok(fetched)
     }
 
-    fn fresh(&self, now: SystemTime) -> Option<Credentials> {
+    /// The held credentials when they have more than `margin` left at `now`.
+    fn held_for(&self, now: SystemTime, margin: Duration) -> Option<Credentials> {
         self.read()
             .as_ref()
-            .filter(|held| {
-                held.expiry()
-                    .is_none_or(|expiry| expiry > now + REFRESH_BEFORE)
-            })
+            .filter(|held| held.expiry().is_none_or(|expiry| expiry > now + margin))
             .cloned()
     }
 

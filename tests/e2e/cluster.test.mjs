@@ -7,13 +7,13 @@
 // break a keep-alive connection.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { demoBinary, freePort, repo } from './support.mjs';
+import { demoBinary, freePort, repo, sha256, testBytes, until } from './support.mjs';
 
 const MIB = 1024 * 1024;
 const RATE_LIMIT = 60;
@@ -61,17 +61,6 @@ const api = (base, call, body, options = {}) => send(base, `/api/joist/${call}`,
 /** What `instance` logged, without colours. */
 const logOf = (instance) => instance.log.join('').replace(/\x1b\[[0-9;]*m/g, '');
 
-function bytesOf(size, seed) {
-  const bytes = Buffer.alloc(size);
-  let state = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
-}
-
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 async function putWithRetry(part, bytes) {
   for (let attempt = 1; ; attempt++) {
@@ -191,7 +180,7 @@ http {
       }
       if (i === 35) execFileSync(join(repo, 'scripts/garage-cluster'), ['restart', join(work, 'garage'), '3']);
       const [first, second] = i % 2 ? [b, a] : [a, b];
-      const bytes = bytesOf(size, i + 1);
+      const bytes = testBytes(size, i + 1);
       const prepared = await api(first.url, 'prepare', { field: 'backup.archive', filename: `file-${i}.bin`, size, content_type: 'application/octet-stream' }, { localAddress: '127.0.0.2' });
       assert.equal(prepared.status, 201, `${first.name}: ${JSON.stringify(prepared.body)}`);
       const { token, part_size: partSize, part_count: partCount, mode } = prepared.body;
@@ -232,13 +221,7 @@ http {
     const events = psql(databaseUrl, "SELECT count(*), count(DISTINCT upload_id) FROM joist_events WHERE kind = 'finalized'");
     assert.equal(events, '50|50', 'one finalized event per upload, whichever instance won');
     // the finalize handler ran through the Redis queue, on either instance, for every upload
-    await (async () => {
-      for (let attempt = 0; attempt < 300; attempt++) {
-        if (psql(databaseUrl, "SELECT count(*) FROM joist_events WHERE status <> 'delivered'") === '0') return;
-        await new Promise((next) => setTimeout(next, 100));
-      }
-      assert.fail(psql(databaseUrl, 'SELECT status, attempts, last_error FROM joist_events'));
-    })();
+    await until('every event delivered', () => psql(databaseUrl, "SELECT count(*) FROM joist_events WHERE status <> 'delivered'") === '0');
   });
 
   it('the rate limit is exact across instances behind the proxy', async () => {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { pngFile, startDemo } from './support.mjs';
+import { api, pngFile, startDemo, until } from './support.mjs';
 
 /** A TCP proxy to `upstream` whose `mode` decides what happens to GET requests: `pass`, `hold` (never answered) or `refuse` (connection reset). */
 async function readProxy(upstream) {
@@ -62,30 +62,15 @@ print(json.dumps({"events": events, "metadata": json.loads(metadata) if metadata
   return JSON.parse(execFileSync('python3', ['-c', script, demo.database, upload], { encoding: 'utf8' }));
 }
 
-async function until(what, check, timeout = 30_000) {
-  const start = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((next) => setTimeout(next, 100));
-  }
-}
-
-async function call(demo, path, body) {
-  const response = await fetch(`${demo.url}/api/joist${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, body: await response.json() };
-}
-
 /** Uploads a one-pixel PNG to `photo.image` and finalizes it; answers the upload's id. */
 async function uploadPhoto(demo, name) {
   const bytes = readFileSync(pngFile(name, 128));
-  const prepared = await call(demo, '/prepare', { field: 'photo.image', filename: name, size: bytes.length, content_type: 'image/png' });
+  const prepared = await api(demo.url, 'prepare', { field: 'photo.image', filename: name, size: bytes.length, content_type: 'image/png' });
   assert.equal(prepared.status, 201, JSON.stringify(prepared.body));
   const [part] = prepared.body.parts;
   const put = await fetch(part.url, { method: 'PUT', body: bytes, headers: part.headers });
   assert.equal(put.status, 200);
-  const finalized = await call(demo, '/finalize', { token: prepared.body.token });
+  const finalized = await api(demo.url, 'finalize', { token: prepared.body.token });
   assert.equal(finalized.status, 200, JSON.stringify(finalized.body));
   return prepared.body.upload;
 }

@@ -5,7 +5,7 @@
 // MiniStack's STS, and Garage behind a TLS front signed by a test CA.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { after, describe, it } from 'node:test';
-import { demoBinary, pngFile, repo, startDemo } from './support.mjs';
+import { api, demoBinary, pngFile, repo, sha256, startDemo, testBytes, until } from './support.mjs';
 
 const MIB = 1024 * 1024;
 const garageBinary = process.env.GARAGE ?? (spawnSync('sh', ['-c', 'command -v garage'], { encoding: 'utf8' }).stdout.trim() || join(process.env.HOME, '.cargo/bin/garage'));
@@ -63,23 +63,6 @@ async function demoTask(demo, args, env) {
   return output;
 }
 
-async function call(demo, path, body) {
-  const response = await fetch(`${demo.url}/api/joist${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-function bytesOf(size, seed) {
-  const bytes = Buffer.alloc(size);
-  let state = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
-}
-
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const credentialOf = (url) => new URL(url).searchParams.get('X-Amz-Credential').split('/')[0];
 
 async function put(part, bytes) {
@@ -90,7 +73,7 @@ async function put(part, bytes) {
 
 /** Prepares `bytes` as a `backup.archive` upload. */
 async function prepare(demo, name, bytes) {
-  const prepared = await call(demo, '/prepare', { field: 'backup.archive', filename: name, size: bytes.length, content_type: 'application/octet-stream' });
+  const prepared = await api(demo.url, 'prepare', { field: 'backup.archive', filename: name, size: bytes.length, content_type: 'application/octet-stream' });
   assert.equal(prepared.status, 201, JSON.stringify(prepared.body));
   return prepared.body;
 }
@@ -100,14 +83,14 @@ async function finish(demo, prepared, bytes, done = []) {
   const numbers = prepared.parts.map((part) => part.number).filter((number) => !done.some((part) => part.number === number));
   const parts = [...done];
   if (numbers.length) {
-    const signed = prepared.mode === 'single' ? { status: 200, body: { parts: prepared.parts } } : await call(demo, '/parts', { token: prepared.token, numbers });
+    const signed = prepared.mode === 'single' ? { status: 200, body: { parts: prepared.parts } } : await api(demo.url, 'parts', { token: prepared.token, numbers });
     assert.equal(signed.status, 200, JSON.stringify(signed.body));
     for (const part of signed.body.parts) {
       const start = (part.number - 1) * prepared.part_size;
       parts.push({ number: part.number, etag: await put(part, bytes.subarray(start, start + part.size)), credential: credentialOf(part.url) });
     }
   }
-  const finalized = await call(demo, '/finalize', { token: prepared.token, parts: parts.map(({ number, etag }) => ({ number, etag })) });
+  const finalized = await api(demo.url, 'finalize', { token: prepared.token, parts: parts.map(({ number, etag }) => ({ number, etag })) });
   assert.equal(finalized.status, 200, JSON.stringify(finalized.body));
   assert.equal(finalized.body.size, bytes.length);
   return { finalized: finalized.body, parts };
@@ -123,20 +106,11 @@ async function galleryUrls(demo, fieldValue) {
 
 async function uploadPhoto(demo, name, grey) {
   const bytes = readFileSync(pngFile(name, grey));
-  const prepared = await call(demo, '/prepare', { field: 'photo.image', filename: name, size: bytes.length, content_type: 'image/png' });
+  const prepared = await api(demo.url, 'prepare', { field: 'photo.image', filename: name, size: bytes.length, content_type: 'image/png' });
   assert.equal(prepared.status, 201, JSON.stringify(prepared.body));
   const { finalized } = await finish(demo, prepared.body, bytes);
   return { bytes, fieldValue: finalized.field_value };
 }
-
-const until = async (what, check, timeout = 20_000) => {
-  const start = Date.now();
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((next) => setTimeout(next, 250));
-  }
-};
 
 describe('credentials from the ECS container endpoint', () => {
   const cleanups = [];
@@ -158,11 +132,11 @@ describe('credentials from the ECS container endpoint', () => {
     assert.ok(endpoint.served.every((request) => request.authorization === 'task-token'), 'with the authorization token');
 
     // before the switch: a whole upload, and the first part of one that spans the switch
-    const small = bytesOf(3 * MIB, 1);
+    const small = testBytes(3 * MIB, 1);
     const before = await finish(demo, await prepare(demo, 'before.bin', small), small);
     assert.deepEqual(before.parts.map((part) => part.credential), [first.id]);
     const photo = await uploadPhoto(demo, 'before.png', 40);
-    const spanning = bytesOf(20 * MIB, 2);
+    const spanning = testBytes(20 * MIB, 2);
     const open = await prepare(demo, 'spanning.bin', spanning);
     assert.equal(open.mode, 'multipart');
     const firstPart = open.parts[0];
@@ -173,12 +147,12 @@ describe('credentials from the ECS container endpoint', () => {
     garage(demo, 'key', 'delete', '--yes', first.id);
     const rotated = current.key;
     await until('URLs signed with the rotated key', async () => {
-      const signed = await call(demo, '/parts', { token: open.token, numbers: [2] });
+      const signed = await api(demo.url, 'parts', { token: open.token, numbers: [2] });
       return signed.status === 200 && credentialOf(signed.body.parts[0].url) === rotated.id;
     });
     const spanned = await finish(demo, open, spanning, firstDone);
     assert.deepEqual(spanned.parts.map((part) => part.credential), [first.id, rotated.id, rotated.id], 'part 1 before the switch, parts 2 and 3 after');
-    const afterwards = bytesOf(17 * MIB, 3);
+    const afterwards = testBytes(17 * MIB, 3);
     const after = await finish(demo, await prepare(demo, 'after.bin', afterwards), afterwards);
     assert.ok(after.parts.every((part) => part.credential === rotated.id));
 
@@ -245,7 +219,7 @@ describe('credentials from the EC2 instance metadata service (IMDSv2)', () => {
       },
     });
     cleanups.push(demo.stop);
-    const bytes = bytesOf(17 * MIB, 9);
+    const bytes = testBytes(17 * MIB, 9);
     const done = await finish(demo, await prepare(demo, 'instance.bin', bytes), bytes);
     assert.ok(done.parts.every((part) => part.credential === demo.garage.AWS_ACCESS_KEY_ID));
     assert.ok(metadata.seen.tokens >= 1 && metadata.seen.credentials >= 1, JSON.stringify(metadata.seen));
@@ -268,7 +242,7 @@ describe('credentials from a shared profile file', () => {
     };
     const demo = await startDemo('garage', { env: (store) => ({ ...files(store), JOIST_CREDENTIALS_PROFILE: 'uploads' }) });
     cleanups.push(demo.stop);
-    const bytes = bytesOf(2 * MIB, 4);
+    const bytes = testBytes(2 * MIB, 4);
     const done = await finish(demo, await prepare(demo, 'profile.bin', bytes), bytes);
     assert.deepEqual(done.parts.map((part) => part.credential), [keys.id]);
 
@@ -319,7 +293,7 @@ describe('a store behind a private CA', () => {
   it('works with ca_file', async () => {
     const demo = await startDemo('garage', { env: (store) => behindTls(store, { JOIST_CA_FILE: certificates.ca }) });
     cleanups.push(demo.stop);
-    const bytes = bytesOf(18 * MIB, 5);
+    const bytes = testBytes(18 * MIB, 5);
     const done = await finish(demo, await prepare(demo, 'tls.bin', bytes), bytes);
     assert.equal(done.parts.length, 3);
     const doctor = await demoTask(demo, ['task', 'joist:doctor', `origins:${demo.url}`], { JOIST_ENDPOINT: demo.env.JOIST_ENDPOINT, JOIST_PUBLIC_ENDPOINT: demo.env.JOIST_PUBLIC_ENDPOINT, JOIST_CA_FILE: certificates.ca });
@@ -329,8 +303,8 @@ describe('a store behind a private CA', () => {
   it('without ca_file, the doctor and the first call fail naming ca_file', async () => {
     const demo = await startDemo('garage', { cors: false, env: (store) => behindTls(store, {}) });
     cleanups.push(demo.stop);
-    const bytes = bytesOf(18 * MIB, 6);
-    const prepared = await call(demo, '/prepare', { field: 'backup.archive', filename: 'untrusted.bin', size: bytes.length, content_type: 'application/octet-stream' });
+    const bytes = testBytes(18 * MIB, 6);
+    const prepared = await api(demo.url, 'prepare', { field: 'backup.archive', filename: 'untrusted.bin', size: bytes.length, content_type: 'application/octet-stream' });
     assert.equal(prepared.status, 503, JSON.stringify(prepared.body));
     assert.equal(prepared.body.error.code, 'store_unavailable');
     await until('the log to name ca_file', () => /certificate.*ca_file/.test(demo.log.join('')));
@@ -387,7 +361,7 @@ describe('credentials assumed through STS (MiniStack)', () => {
       },
     });
     cleanups.push(demo.stop);
-    const bytes = bytesOf(MIB, 7);
+    const bytes = testBytes(MIB, 7);
     const prepared = await prepare(demo, 'assumed.bin', bytes);
     const url = new URL(prepared.parts[0].url);
     assert.ok(url.searchParams.get('X-Amz-Security-Token'), 'signed with temporary credentials');
@@ -409,7 +383,7 @@ describe('credentials assumed through STS (MiniStack)', () => {
       },
     });
     cleanups.push(demo.stop);
-    const bytes = bytesOf(MIB, 8);
+    const bytes = testBytes(MIB, 8);
     const prepared = await prepare(demo, 'irsa.bin', bytes);
     assert.ok(new URL(prepared.parts[0].url).searchParams.get('X-Amz-Security-Token'), 'signed with the assumed role');
     assert.notEqual(credentialOf(prepared.parts[0].url), demo.garage.AWS_ACCESS_KEY_ID);

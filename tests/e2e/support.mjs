@@ -213,17 +213,34 @@ export async function waitForCompletes(page, count, timeout = 120_000) {
   if (errors.length) throw new Error(`upload failed: ${JSON.stringify(errors)}`);
 }
 
-/** Writes a file of `size` deterministic bytes (seeded) and answers its path and SHA-256. */
-export function testFile(name, size, seed = 1) {
-  const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
+/** `size` deterministic bytes (seeded). */
+export function testBytes(size, seed = 1) {
   const bytes = Buffer.alloc(size);
   let state = (seed * 2654435761) >>> 0;
   for (let i = 0; i < size; i++) {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     bytes[i] = state >>> 24;
   }
+  return bytes;
+}
+
+/** Writes a file of `size` deterministic bytes (seeded) and answers its path and SHA-256. */
+export function testFile(name, size, seed = 1) {
+  const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
+  const bytes = testBytes(size, seed);
   writeFileSync(path, bytes);
   return { path, sha256: sha256(bytes), size };
+}
+
+/** Polls `check` every 100 ms until it answers something truthy, which it returns. */
+export async function until(what, check, timeout = 30_000) {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((next) => setTimeout(next, 100));
+  }
 }
 
 /** A sparse file of `size` bytes (for "too large" checks; nothing is read). */
