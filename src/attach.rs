@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::ConnectionTrait;
 
 use crate::{
-    Joist,
+    FileMetadata, Joist,
     field::{Owner, S3File},
     models::{Upload, UploadStatus, uploads::Changes},
     signing::{Purpose, SigningError, UploadClaims},
@@ -83,10 +83,26 @@ impl Joist {
             }
             status => return Err(AttachError::NotFinalized(status)),
         };
-        Ok(S3File::from_key(attached.key))
+        let metadata = FileMetadata::of(&attached);
+        Ok(S3File::from_key(attached.key).with_metadata(metadata))
     }
 
     /// Checks a field value's signature, expiry, field and owner, without touching the database.
+    /// `file` with what the engine found in it at finalize (its detected type; for images width,
+    /// height and orientation), read from its upload record; `None` when no record has its key.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn file_metadata(
+        &self,
+        db: &impl ConnectionTrait,
+        file: &S3File,
+    ) -> Result<Option<FileMetadata>, sea_orm::DbErr> {
+        Ok(Upload::find_by_key(db, file.key())
+            .await?
+            .map(|upload| FileMetadata::of(&upload)))
+    }
+
     pub(crate) fn verify_field_value(
         &self,
         field: &str,

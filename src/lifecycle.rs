@@ -14,13 +14,14 @@ use crate::{
 };
 
 /// Every status but `deleted`.
-const NOT_DELETED: [UploadStatus; 6] = [
+const NOT_DELETED: [UploadStatus; 7] = [
     UploadStatus::Prepared,
     UploadStatus::Uploading,
     UploadStatus::Finalized,
     UploadStatus::Attached,
     UploadStatus::Aborted,
     UploadStatus::Failed,
+    UploadStatus::Rejected,
 ];
 
 /// What [`abort`] found or did.

@@ -86,6 +86,7 @@ impl AdminAction {
                 UploadStatus::Finalized
                     | UploadStatus::Attached
                     | UploadStatus::Failed
+                    | UploadStatus::Rejected
                     | UploadStatus::Aborted
             ),
         }

@@ -78,6 +78,12 @@ pub struct JoistConfig {
     /// and endpoint from `prepare`, for SDK clients. Default `false`.
     #[serde(default)]
     pub sts_expose_credentials: bool,
+    /// Refuse a single-PUT `prepare` that sends no `checksum` (`422 checksum_required`). The
+    /// checksum is signed into the PUT URL, so the URL can only ever write those bytes: set it on
+    /// stores that ignore the `If-None-Match: *` joist also signs (Garage does), when clients
+    /// other than joist.js (which always sends one on https pages) use the API. Default `false`.
+    #[serde(default)]
+    pub require_checksum: bool,
     /// The STS endpoint. Default: `endpoint` when set (emulators serve STS there), else AWS STS
     /// of `region`.
     #[serde(default, deserialize_with = "empty_as_none")]

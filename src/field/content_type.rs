@@ -29,8 +29,12 @@ pub fn normalize(declared: &str) -> Result<String, ContentTypeError> {
     }
 }
 
-/// Whether `content_type` matches `pattern` (`*/*`, `image/*` or exact).
+/// Whether `content_type` matches `pattern` (`*/*`, `image/*` or exact). SVG can run script
+/// where it is opened, so only the exact pattern `image/svg+xml` takes it.
 pub fn matches(pattern: &str, content_type: &str) -> bool {
+    if content_type == crate::inspect::SVG && pattern != content_type {
+        return false;
+    }
     match pattern.strip_suffix("/*") {
         Some("*") => true,
         Some(family) => content_type
@@ -68,5 +72,8 @@ mod tests {
         assert!(matches("*/*", "text/plain"));
         assert!(matches("application/pdf", "application/pdf"));
         assert!(!matches("application/pdf", "application/pdfx"));
+        assert!(!matches("image/*", "image/svg+xml"));
+        assert!(!matches("*/*", "image/svg+xml"));
+        assert!(matches("image/svg+xml", "image/svg+xml"));
     }
 }

@@ -8,6 +8,8 @@ mod s3_file;
 
 use std::{collections::BTreeMap, sync::Arc};
 
+use crate::inspect::ImageLimits;
+
 pub use authorize::{Authorize, Denied, JwtUser, Owner, Public};
 pub use content_type::{ContentTypeError, normalize as normalize_content_type};
 pub use filename::{FilenameError, display_name, key_safe};
@@ -31,6 +33,8 @@ pub struct Field {
     accept: Vec<String>,
     key_prefix: Option<String>,
     multiple: bool,
+    inspect: bool,
+    image_limits: ImageLimits,
     authorizer: Arc<dyn Authorize>,
 }
 
@@ -42,6 +46,8 @@ impl std::fmt::Debug for Field {
             .field("accept", &self.accept)
             .field("key_prefix", &self.key_prefix)
             .field("multiple", &self.multiple)
+            .field("inspect", &self.inspect)
+            .field("image_limits", &self.image_limits)
             .finish_non_exhaustive()
     }
 }
@@ -68,6 +74,8 @@ impl Field {
             accept: Vec::new(),
             key_prefix: None,
             multiple: false,
+            inspect: true,
+            image_limits: ImageLimits::default(),
             authorizer: Arc::new(JwtUser),
         }
     }
@@ -79,8 +87,13 @@ impl Field {
         self
     }
 
-    /// Content types this field takes: exact (`application/pdf`) or a family (`image/*`).
-    /// Without a call, every type is accepted.
+    /// Content types this field takes: exact (`application/pdf`) or a family (`image/*`; SVG,
+    /// which can run script, only by its exact name `image/svg+xml`). Without a call, every type
+    /// is accepted.
+    ///
+    /// At finalize the engine reads the file's first bytes: a file whose bytes show another type
+    /// than the one declared, or a type not accepted here, is refused (`422 content_mismatch`)
+    /// and deleted (see [`crate::inspect`] for types without magic bytes, such as text).
     #[must_use]
     pub fn accept<I, S>(mut self, patterns: I) -> Self
     where
@@ -91,6 +104,36 @@ impl Field {
             .into_iter()
             .map(|pattern| pattern.into().to_ascii_lowercase())
             .collect();
+        self
+    }
+
+    /// Refuse images smaller than `width` × `height` pixels (`422 image_dimensions`).
+    #[must_use]
+    pub const fn min_dimensions(mut self, width: u32, height: u32) -> Self {
+        self.image_limits.min = Some((width, height));
+        self
+    }
+
+    /// Refuse images wider than `width` or higher than `height` pixels.
+    #[must_use]
+    pub const fn max_dimensions(mut self, width: u32, height: u32) -> Self {
+        self.image_limits.max = Some((width, height));
+        self
+    }
+
+    /// Refuse images of more than `pixels` pixels (width × height), read from the header alone:
+    /// a decompression bomb is refused before anything decodes it.
+    #[must_use]
+    pub const fn max_pixels(mut self, pixels: u64) -> Self {
+        self.image_limits.max_pixels = Some(pixels);
+        self
+    }
+
+    /// Trust the declared type and record no metadata: finalize reads nothing from the store.
+    /// For fields whose files nobody opens as what they claim to be (backups, say).
+    #[must_use]
+    pub const fn skip_inspection(mut self) -> Self {
+        self.inspect = false;
         self
     }
 
@@ -147,6 +190,18 @@ impl Field {
     #[must_use]
     pub const fn allows_multiple(&self) -> bool {
         self.multiple
+    }
+
+    /// Whether finalize inspects this field's files (see [`Self::skip_inspection`]).
+    #[must_use]
+    pub const fn inspects(&self) -> bool {
+        self.inspect
+    }
+
+    /// The field's image dimension limits.
+    #[must_use]
+    pub const fn image_limits(&self) -> ImageLimits {
+        self.image_limits
     }
 
     /// The key segment for this field's objects.

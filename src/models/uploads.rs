@@ -34,6 +34,8 @@ pub struct NewUpload {
     pub s3_upload_id: Option<String>,
     /// Who prepared it.
     pub owner: Option<String>,
+    /// The file's checksum as the client declared it (`sha256:<base64>`), signed into its URLs.
+    pub checksum: Option<String>,
     /// The `prepared` event, recorded with the upload by [`Upload::create_within_cap`] (`None`:
     /// no handler listens).
     pub event: Option<UploadEventKind>,
@@ -52,6 +54,8 @@ pub struct Changes {
     pub finalized: bool,
     /// Stamp `attached_at`.
     pub attached: bool,
+    /// Replace the `metadata` column.
+    pub metadata: Option<serde_json::Value>,
 }
 
 fn to_i64(value: u64) -> i64 {
@@ -76,8 +80,8 @@ impl Model {
             mode: Set(new.plan.mode),
             part_size: Set(to_i64(new.plan.part_size)),
             s3_upload_id: Set(new.s3_upload_id),
+            checksum: Set(new.checksum),
             etag: Set(None),
-            checksum: Set(None),
             owner: Set(new.owner),
             error: Set(None),
             created_at: Set(now),
@@ -199,6 +203,9 @@ impl Model {
         }
         if let Some(error) = changes.error {
             update = update.col_expr(Column::Error, Expr::value(error));
+        }
+        if let Some(metadata) = changes.metadata {
+            update = update.col_expr(Column::Metadata, Expr::value(metadata));
         }
         if changes.finalized {
             update = update.col_expr(Column::FinalizedAt, Expr::value(now));

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{Store, StoreError};
 
 const METHODS: [&str; 3] = ["PUT", "GET", "HEAD"];
-const HEADERS: [&str; 2] = ["content-type", "x-amz-checksum-sha256"];
+const HEADERS: [&str; 3] = ["content-type", "if-none-match", "x-amz-checksum-sha256"];
 const MAX_AGE_SECONDS: i32 = 3600;
 
 /// The rule as S3's JSON (`aws s3api put-bucket-cors --cors-configuration`) spells it.

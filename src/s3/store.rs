@@ -190,6 +190,38 @@ impl Store {
         }
     }
 
+    /// The object's first `len` bytes (fewer when it is shorter), read with one range GET, so
+    /// memory stays bounded however large the object is.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the object is absent; unavailable when the store cannot be
+    /// reached.
+    pub async fn read_head(&self, key: &str, len: u64) -> Result<Vec<u8>, StoreError> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let mut body = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes=0-{}", len - 1))
+            .send()
+            .await
+            .map_err(|error| classify(&error))?
+            .body;
+        let limit = usize::try_from(len).unwrap_or(usize::MAX);
+        let mut bytes = Vec::new();
+        // A store that ignores `Range` would send it all: stop reading at the bound.
+        while bytes.len() < limit
+            && let Some(chunk) = body.next().await
+        {
+            let chunk = chunk.map_err(|error| super::unreachable(error.to_string()))?;
+            bytes.extend_from_slice(&chunk[..chunk.len().min(limit - bytes.len())]);
+        }
+        Ok(bytes)
+    }
+
     /// Deletes the object (absent counts as deleted).
     ///
     /// # Errors

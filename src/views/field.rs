@@ -73,10 +73,11 @@ fn render(joist: &Joist, field: &Field, options: &Options<'_>) -> String {
         html,
         "<div class=\"joist-field\" data-joist-field=\"{}\" data-joist-api=\"{}\" data-joist-name=\"{name}\" \
          data-joist-max-size=\"{max_size}\" data-joist-accept=\"{accept}\" data-joist-multiple=\"{multiple}\" \
-         data-joist-checksum=\"{}\">",
+         data-joist-checksum=\"{}\" data-joist-single-below=\"{}\">",
         escape(field.name()),
         escape(&config.api_base_url),
         options.checksum,
+        config.multipart_threshold,
     );
     if let Some(file) = &options.current {
         let _ = write!(

@@ -1,15 +1,15 @@
 // Events survive crashes: the demo (BackgroundAsync workers, on Garage) is killed with SIGKILL
 // while its finalize handler runs, and while a failed handler waits for its retry; after a
-// restart the handler runs to success. The handler reads the object through a proxy this test
-// controls, which can hold or refuse those reads.
+// restart the handler runs to success. The handler reads the whole object through a proxy this
+// test controls, which can hold or refuse those reads (finalize's own range reads pass).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { api, pngFile, startDemo, until } from './support.mjs';
+import { api, pngFile, sha256, startDemo, until } from './support.mjs';
 
-/** A TCP proxy to `upstream` whose `mode` decides what happens to GET requests: `pass`, `hold` (never answered) or `refuse` (connection reset). */
+/** A TCP proxy to `upstream` whose `mode` decides what happens to GET requests without a Range header: `pass`, `hold` (never answered) or `refuse` (connection reset). */
 async function readProxy(upstream) {
   const { hostname, port } = new URL(upstream);
   const state = { mode: 'pass', held: 0, refused: 0 };
@@ -20,7 +20,8 @@ async function readProxy(upstream) {
     let holding = false;
     client.on('data', (chunk) => {
       if (holding) return;
-      if (chunk.toString('latin1', 0, 4) === 'GET ' && state.mode !== 'pass') {
+      const request = chunk.toString('latin1');
+      if (request.startsWith('GET ') && !/\r\nrange:/i.test(request) && state.mode !== 'pass') {
         if (state.mode === 'hold') {
           holding = true;
           state.held += 1;
@@ -106,7 +107,8 @@ describe('events across SIGKILL', () => {
     });
     assert.equal(done.events[0].attempts, 1, 'the killed delivery never settled; the restart delivered it once');
     assert.equal(done.metadata.width, 1, JSON.stringify(done.metadata));
-    assert.equal(done.metadata.sniffed_type, 'image/png');
+    assert.equal(done.metadata.detected_type, 'image/png');
+    assert.equal(done.metadata.sha256, sha256(readFileSync(pngFile('held.png', 128))), 'the handler read the whole file');
   });
 
   it('a handler that failed and waits for its retry is retried after the restart, to success', async () => {

@@ -224,10 +224,15 @@ export function testBytes(size, seed = 1) {
   return bytes;
 }
 
-/** Writes a file of `size` deterministic bytes (seeded) and answers its path and SHA-256. */
+/**
+ * Writes a file of `size` deterministic bytes (seeded) that are what its name says, as finalize
+ * checks: a `.pdf` starts with PDF's magic, a `.txt` is printable ASCII. Answers its path and SHA-256.
+ */
 export function testFile(name, size, seed = 1) {
   const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
   const bytes = testBytes(size, seed);
+  if (name.endsWith('.pdf')) bytes.write('%PDF-1.7\n'.slice(0, size), 0, 'latin1');
+  if (name.endsWith('.txt')) for (let i = 0; i < size; i++) bytes[i] = 32 + (bytes[i] % 95);
   writeFileSync(path, bytes);
   return { path, sha256: sha256(bytes), size };
 }

@@ -27,7 +27,9 @@ assert.equal(anonymous.status, 401, 'signed-in users only');
 const tooLarge = await call('POST', '/api/joist/prepare', { field: 'users.avatar', filename: 'ada.png', size: 6 << 20, content_type: 'image/png' }, token);
 assert.equal(tooLarge.status, 413, JSON.stringify(tooLarge.body));
 
-const bytes = randomBytes(300_000);
+// a PNG header (finalize checks the real type) and random bytes after it
+const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000040000000300802000000', 'hex');
+const bytes = Buffer.concat([png, randomBytes(300_000)]);
 const prepared = await call('POST', '/api/joist/prepare', { field: 'users.avatar', filename: 'ada.png', size: bytes.length, content_type: 'image/png' }, token);
 assert.equal(prepared.status, 201, JSON.stringify(prepared.body));
 const parts = await call('POST', '/api/joist/parts', { token: prepared.body.token, numbers: [1] }, token);

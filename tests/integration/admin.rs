@@ -127,6 +127,7 @@ async fn seed(
             plan: UploadPlan::recorded(UploadMode::Single, size, size),
             s3_upload_id: None,
             owner: owner.map(ToString::to_string),
+            checksum: None,
             event: None,
         },
     )
@@ -442,7 +443,8 @@ async fn escapes_what_users_typed_and_renders_the_pages() {
 #[tokio::test]
 async fn the_detail_shows_the_file_its_events_and_the_stores_multipart_state() {
     request(|server, ctx| async move {
-        let png = bytes(2048, 3);
+        let mut png = crate::content::png_header(32, 24);
+        png.extend(bytes(2048, 3));
         let finalized = upload(&server, PHOTO, "cat.png", &png, "image/png").await;
         let id = finalized["upload"].as_str().unwrap();
         let detail = get(&server, &ctx, &format!("{BASE}/uploads/{id}")).await;
@@ -461,6 +463,12 @@ async fn the_detail_shows_the_file_its_events_and_the_stores_multipart_state() {
         assert_eq!(
             attributes(&detail, "img.preview", "src"),
             std::slice::from_ref(&download)
+        );
+        let metadata = texts(&detail, "pre").join("\n");
+        assert!(
+            metadata.contains(r#""detected_type": "image/png""#)
+                && metadata.contains(r#""width": 32"#),
+            "the metadata finalize recorded is shown: {metadata}"
         );
         assert_eq!(
             texts(&detail, "a.button"),

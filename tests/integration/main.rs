@@ -9,6 +9,7 @@ mod boot;
 mod cleanup;
 mod concurrency;
 mod conformance;
+mod content;
 mod events;
 mod faults;
 mod hostile;

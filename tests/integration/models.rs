@@ -23,6 +23,7 @@ fn new_upload(key: &str) -> NewUpload {
         plan: UploadPlan::new(12 << 20, 5 << 20, 5 << 20).unwrap(),
         s3_upload_id: Some("mpu-1".into()),
         owner: Some("alice".into()),
+        checksum: None,
         event: None,
     }
 }

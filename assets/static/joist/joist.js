@@ -5,7 +5,7 @@
  * `file`: the File, `upload`: the upload's id):
  *   joist:upload:start     {field, file, upload, mode, partCount}        prepared or resumed
  *   joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second
- *   joist:upload:complete  {field, file, upload, key, fieldValue}        finalized, value set
+ *   joist:upload:complete  {field, file, upload, key, fieldValue, metadata} finalized, value set
  *   joist:upload:error     {field, file, code, message}                  refused or failed
  *   joist:upload:abort     {field, file, upload}                         cancelled or removed
  */
@@ -94,12 +94,11 @@ function limiter(max) {
   };
 }
 
+/** As the server decides: SVG, which can run script, only by its exact name. */
 function accepts(patterns, type) {
   const actual = type.trim().toLowerCase() || 'application/octet-stream';
-  return (
-    !patterns.length ||
-    patterns.some((p) => p === '*/*' || p === actual || (p.endsWith('/*') && actual.startsWith(p.slice(0, -1))))
-  );
+  const family = (p) => actual !== 'image/svg+xml' && (p === '*/*' || (p.endsWith('/*') && actual.startsWith(p.slice(0, -1))));
+  return !patterns.length || patterns.some((p) => p === actual || family(p));
 }
 
 async function sha256(blob) {
@@ -123,6 +122,9 @@ function signedParts(parts) {
 function storeAnswer(xhr, expiresAt) {
   const { status } = xhr;
   if (status >= 200 && status < 300) return xhr.getResponseHeader('ETag') || problem('etag_hidden', ETAG_HIDDEN);
+  // A single PUT is signed `If-None-Match: *`: its first try landed though its answer was lost.
+  // The object is there; finalize checks it.
+  if (status === 412) return '';
   const body = xhr.responseText;
   if (((status === 403 || status === 400) && /expired/i.test(body)) || (status === 403 && Date.now() > expiresAt)) {
     return problem('url_expired', 'The upload link expired.', { status, retry: true, expired: true });
@@ -230,6 +232,8 @@ class Upload {
   async prepare() {
     const { file, field } = this;
     const body = { field: field.name, filename: file.name, size: file.size, content_type: file.type };
+    // A single PUT's URL is signed with the file's SHA-256: no later PUT can replace what was checked.
+    if (file.size < field.singleBelow && crypto.subtle) body.checksum = await sha256(file);
     const { token, upload, part_size, part_count, mode, parts } = await this.call('prepare', body);
     const record = { token, upload, part_size, part_count, mode, firstWindow: parts.length };
     withStorage((storage) => storage.setItem(this.key, JSON.stringify(record)));
@@ -255,7 +259,8 @@ class Upload {
   }
 
   partList() {
-    return [...this.etags].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag }));
+    const known = [...this.etags].filter(([, etag]) => etag);
+    return known.sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag }));
   }
 
   call(path, body) {
@@ -368,14 +373,17 @@ class Upload {
     this.forgetRecord();
     this.value = result.field_value;
     this.field.refresh();
-    this.show('done', 'Uploaded', button('Remove', 'joist-upload-remove', () => this.discard()));
+    const { width, height } = result.metadata || {};
+    const done = width && height ? `Uploaded · ${width} × ${height}` : 'Uploaded';
+    this.show('done', done, button('Remove', 'joist-upload-remove', () => this.discard()));
     if (this.field.multiple && this.file.type.startsWith('image/')) {
       const thumb = el('img', 'joist-thumb');
       thumb.alt = '';
       thumb.src = this.thumb = URL.createObjectURL(this.file);
       this.row.prepend(thumb);
     }
-    this.emit('complete', { upload: result.upload, key: result.key, fieldValue: result.field_value });
+    const { upload, key, field_value: fieldValue, metadata } = result;
+    this.emit('complete', { upload, key, fieldValue, metadata });
   }
 
   fail(error) {
@@ -449,6 +457,7 @@ class Field {
     this.multiple = data.joistMultiple === 'true';
     this.retries = count(options.retries ?? data.joistRetries, 3, 0);
     this.checksum = options.checksum ?? data.joistChecksum === 'true';
+    this.singleBelow = Number(data.joistSingleBelow) || 0;
     this.limit = limiter(count(options.concurrency ?? data.joistConcurrency, 4, 1));
     this.input = find(element, 'input');
     this.value = find(element, 'value');

@@ -2,7 +2,7 @@
 
 use joist::{Field, Fields, JoistInitializer, events::Handlers};
 
-use crate::inspect::InspectFile;
+use crate::fingerprint::Fingerprint;
 
 /// The car's owner's manual.
 pub const OWNERS_MANUAL: &str = "car.owners_manual";
@@ -25,11 +25,12 @@ pub fn all() -> Fields {
             Field::new(PHOTO)
                 .max_size(10 << 20)
                 .accept(["image/*"])
+                .max_pixels(40_000_000)
                 .multiple(),
         )
 }
 
-/// joist as the demo sets it up: its fields, and the finalize handler that inspects each file.
+/// joist as the demo sets it up: its fields, and the finalize handler that fingerprints each file.
 pub fn joist() -> JoistInitializer {
-    JoistInitializer::new(all()).with_handlers(Handlers::new().on_finalized(InspectFile))
+    JoistInitializer::new(all()).with_handlers(Handlers::new().on_finalized(Fingerprint))
 }

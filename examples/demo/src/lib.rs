@@ -3,6 +3,6 @@
 pub mod app;
 pub mod controllers;
 pub mod fields;
+pub mod fingerprint;
 pub mod initializers;
-pub mod inspect;
 pub mod models;

@@ -17,20 +17,20 @@ async fn can_create_a_car_with_an_uploaded_manual_and_download_it() {
         let (status, prepared) = post(&server, "/api/joist/prepare", &json!({"field": "car.owners_manual", "filename": "Model T manual.pdf", "size": manual.len(), "content_type": "application/pdf"})).await;
         assert_eq!(status, 201, "{prepared}");
         let part = &prepared["parts"][0];
-        let put = reqwest::Client::new()
-            .put(part["url"].as_str().unwrap())
-            .header("content-type", part["headers"]["content-type"].as_str().unwrap())
-            .body(manual.to_vec())
-            .send()
-            .await
-            .unwrap();
+        let mut put = reqwest::Client::new().put(part["url"].as_str().unwrap()).body(manual.to_vec());
+        for (name, value) in part["headers"].as_object().unwrap() {
+            put = put.header(name, value.as_str().unwrap());
+        }
+        let put = put.send().await.unwrap();
         assert_eq!(put.status(), 200);
         let (status, finalized) = post(&server, "/api/joist/finalize", &json!({"token": prepared["token"]})).await;
         assert_eq!(status, 200, "{finalized}");
 
         let record = joist::models::Upload::find_by_key(&ctx.db, finalized["key"].as_str().unwrap()).await.unwrap().unwrap();
-        let metadata = record.metadata.expect("the finalize handler inspected the file");
-        assert_eq!((metadata["sniffed_type"].as_str(), metadata["type_matches"].as_bool()), (Some("application/pdf"), Some(true)));
+        let metadata = record.metadata.expect("finalize and the demo's handler recorded metadata");
+        assert_eq!(metadata["detected_type"], "application/pdf", "{metadata}");
+        assert_eq!(metadata["sha256"].as_str().map(str::len), Some(64), "{metadata}");
+        assert_eq!(finalized["metadata"]["detected_type"], "application/pdf");
 
         let (status, car) = post(&server, "/api/cars", &json!({"name": "Model T", "owners_manual": finalized["field_value"]})).await;
         assert_eq!(status, 201, "{car}");

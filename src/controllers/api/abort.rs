@@ -20,11 +20,12 @@ pub struct AbortRequest {
     pub token: String,
 }
 
-const ABORTABLE: [UploadStatus; 4] = [
+const ABORTABLE: [UploadStatus; 5] = [
     UploadStatus::Prepared,
     UploadStatus::Uploading,
     UploadStatus::Finalized,
     UploadStatus::Failed,
+    UploadStatus::Rejected,
 ];
 
 async fn abort(

@@ -8,9 +8,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{access, error::ApiError, json::ApiJson};
+use super::{
+    access,
+    checks::{self, OPEN},
+    error::ApiError,
+    json::ApiJson,
+};
 use crate::{
-    Joist,
+    FileMetadata, Joist,
     events::{self, UploadEventKind},
     models::{Upload, UploadMode, UploadStatus, uploads::Changes},
     s3::StoreError,
@@ -51,9 +56,10 @@ pub struct FinalizeResponse {
     pub content_type: String,
     /// The signed value the form submits for this field.
     pub field_value: String,
+    /// What the engine found in the file: `detected_type`, and for images `width`, `height` and
+    /// `orientation`.
+    pub metadata: FileMetadata,
 }
-
-const OPEN: [UploadStatus; 2] = [UploadStatus::Prepared, UploadStatus::Uploading];
 
 fn unquote(etag: &str) -> &str {
     etag.trim().trim_matches('"')
@@ -76,6 +82,7 @@ fn respond(joist: &Joist, upload: &Upload) -> FinalizeResponse {
         size: upload.size,
         content_type: upload.content_type.clone(),
         field_value: joist.signer().sign(Purpose::FieldValue, &claims),
+        metadata: FileMetadata::of(upload),
     }
 }
 
@@ -190,37 +197,6 @@ fn closed(status: UploadStatus) -> ApiError {
     .with_details(json!({ "status": status }))
 }
 
-/// Marks `upload` failed (raising `event`), deletes what the store holds and answers 422.
-async fn size_mismatch(
-    ctx: &AppContext,
-    joist: &Joist,
-    upload: &Upload,
-    stored: u64,
-    event: Option<UploadEventKind>,
-) -> ApiError {
-    let declared = u64::try_from(upload.size).unwrap_or_default();
-    let changes = Changes {
-        error: Some(format!(
-            "the store holds {stored} bytes, {declared} were declared"
-        )),
-        ..Changes::default()
-    };
-    let to = (&OPEN[..], UploadStatus::Failed);
-    match Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await {
-        Ok(Some(failed)) => events::raise(ctx, joist, failed.id).await,
-        Ok(None) => {}
-        Err(error) => return error.into(),
-    }
-    if let Err(error) = joist.store().delete(&upload.key).await {
-        return error.into();
-    }
-    ApiError::invalid(
-        "size_mismatch",
-        "the stored file's size differs from the declared size",
-    )
-    .with_details(json!({ "declared": declared, "stored": stored }))
-}
-
 async fn finalize(
     State(ctx): State<AppContext>,
     request: Parts,
@@ -295,9 +271,16 @@ async fn finalize(
     }
     let event = joist.listening(UploadEventKind::Finalized, &upload.field);
     if object.size != declared {
-        return Err(size_mismatch(&ctx, &joist, &upload, object.size, event).await);
+        return Err(checks::size_mismatch(&ctx, &joist, &upload, object.size, event).await);
     }
+    let metadata = checks::inspected(&ctx, &joist, &upload, event).await?;
+    let mut recorded = match upload.metadata.clone() {
+        Some(serde_json::Value::Object(existing)) => existing,
+        _ => serde_json::Map::new(),
+    };
+    recorded.extend(metadata.to_map());
     let changes = Changes {
+        metadata: Some(serde_json::Value::Object(recorded)),
         etag: object.etag.map(|etag| unquote(&etag).to_string()),
         checksum: object
             .checksum_sha256

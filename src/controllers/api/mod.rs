@@ -2,6 +2,7 @@
 
 mod abort;
 mod access;
+mod checks;
 pub mod error;
 mod finalize;
 mod json;

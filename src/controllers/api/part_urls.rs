@@ -27,16 +27,20 @@ pub struct PartUrl {
     pub size: u64,
 }
 
+/// Whether `checksum` is the standard base64 of a 32-byte SHA-256.
+pub fn is_sha256(checksum: &str) -> bool {
+    STANDARD
+        .decode(checksum)
+        .is_ok_and(|digest| digest.len() == 32)
+}
+
 /// Checks client checksums: standard base64 of a 32-byte SHA-256.
 ///
 /// # Errors
 /// 422 `invalid_checksum` naming the part.
 pub fn check_checksums(checksums: &BTreeMap<u32, String>) -> Result<(), ApiError> {
     for (number, checksum) in checksums {
-        let valid = STANDARD
-            .decode(checksum)
-            .is_ok_and(|digest| digest.len() == 32);
-        if !valid {
+        if !is_sha256(checksum) {
             return Err(ApiError::invalid(
                 "invalid_checksum",
                 format!("the checksum of part {number} is not a base64 SHA-256 digest"),
@@ -66,17 +70,23 @@ pub fn sign(
             let size = plan.part_len(number)?;
             let mut headers: BTreeMap<&'static str, String> = BTreeMap::new();
             let mut params = Vec::new();
-            match (upload.mode, upload.s3_upload_id.as_ref()) {
-                (UploadMode::Multipart, Some(s3_upload_id)) => {
-                    params.push(("partNumber", number.to_string()));
-                    params.push(("uploadId", s3_upload_id.clone()));
-                }
-                _ => {
-                    headers.insert("content-type", upload.content_type.clone());
-                }
+            if let (UploadMode::Multipart, Some(s3_upload_id)) =
+                (upload.mode, upload.s3_upload_id.as_ref())
+            {
+                params.push(("partNumber", number.to_string()));
+                params.push(("uploadId", s3_upload_id.clone()));
+            } else {
+                headers.insert("content-type", upload.content_type.clone());
+                // The URL stays valid after finalize: a second PUT must not replace the object
+                // that was checked.
+                headers.insert("if-none-match", "*".into());
             }
-            if let Some(checksum) = checksums.get(&number) {
-                headers.insert("x-amz-checksum-sha256", checksum.clone());
+            // A single upload's checksum, sent at prepare, is signed into every URL it gets.
+            let recorded = (upload.mode == UploadMode::Single)
+                .then(|| upload.checksum.as_deref()?.strip_prefix("sha256:"))
+                .flatten();
+            if let Some(checksum) = recorded.or(checksums.get(&number).map(String::as_str)) {
+                headers.insert("x-amz-checksum-sha256", checksum.to_string());
             }
             let mut signed_headers: Vec<(&'static str, String)> = headers
                 .iter()

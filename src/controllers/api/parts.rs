@@ -13,6 +13,7 @@ use super::{
     json::ApiJson,
     part_urls::{self, PartUrl},
 };
+use crate::models::UploadMode;
 
 /// The request.
 #[derive(Debug, Deserialize)]
@@ -86,6 +87,21 @@ async fn parts(
         ));
     }
     part_urls::check_checksums(&body.checksums)?;
+    if let (Some(recorded), Some(sent)) = (
+        upload
+            .checksum
+            .as_deref()
+            .and_then(|c| c.strip_prefix("sha256:")),
+        body.checksums.get(&1),
+    ) && upload.mode == UploadMode::Single
+        && recorded != sent
+    {
+        return Err(ApiError::invalid(
+            "invalid_checksum",
+            "this upload's checksum was set at prepare and cannot change",
+        )
+        .with_details(json!({ "part": 1 })));
+    }
     upload.mark_uploading(&ctx.db).await?;
     let temporary = joist.upload_credentials(&upload).await?;
     let signer = joist.signing_credentials(temporary.as_ref()).await?;

@@ -44,6 +44,11 @@ pub struct PrepareRequest {
     /// The file's type (empty: `application/octet-stream`).
     #[serde(default)]
     pub content_type: String,
+    /// The file's SHA-256, standard base64. For a single-PUT upload it is signed into the URL:
+    /// the store refuses other bytes, then and on any later PUT. Ignored for multipart uploads
+    /// (send part checksums to `/parts`).
+    #[serde(default)]
+    pub checksum: Option<String>,
 }
 
 /// The response.
@@ -198,6 +203,29 @@ async fn check_limits(
     })
 }
 
+/// The checksum a single upload is signed with: the client's, checked; required by
+/// `require_checksum`.
+fn single_checksum(
+    sent: Option<String>,
+    mode: UploadMode,
+    config: &JoistConfig,
+) -> Result<Option<String>, ApiError> {
+    match (mode, sent) {
+        (UploadMode::Single, Some(checksum)) if part_urls::is_sha256(&checksum) => {
+            Ok(Some(checksum))
+        }
+        (UploadMode::Single, Some(_)) => Err(ApiError::invalid(
+            "invalid_checksum",
+            "`checksum` is not a base64 SHA-256 digest",
+        )),
+        (UploadMode::Single, None) if config.require_checksum => Err(ApiError::invalid(
+            "checksum_required",
+            "send the file's SHA-256 (standard base64) as `checksum`",
+        )),
+        (UploadMode::Multipart, _) | (UploadMode::Single, None) => Ok(None),
+    }
+}
+
 /// Records the upload within `max_unfinished_uploads`; a refused or failed record aborts the
 /// multipart upload already created for it.
 async fn record(
@@ -258,6 +286,7 @@ async fn prepare(
         field.key_segment(),
         key_safe(&filename)
     );
+    let checksum = single_checksum(body.checksum, plan.mode, config)?;
     let s3_upload_id = match plan.mode {
         UploadMode::Multipart => Some(joist.store().create_multipart(&key, &content_type).await?),
         UploadMode::Single => None,
@@ -271,6 +300,7 @@ async fn prepare(
         plan,
         s3_upload_id: s3_upload_id.clone(),
         owner: owner.id().map(str::to_string),
+        checksum: checksum.map(|checksum| format!("sha256:{checksum}")),
         event: joist.listening(UploadEventKind::Prepared, field.name()),
     };
     let upload = record(&ctx, &joist, new, s3_upload_id.as_deref()).await?;

@@ -26,6 +26,9 @@ pub enum Status {
     /// What landed in the store did not match what was prepared.
     #[sea_orm(string_value = "failed")]
     Failed,
+    /// Its content failed a check (its type, its image dimensions): the object was deleted.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
     /// The object was deleted.
     #[sea_orm(string_value = "deleted")]
     Deleted,
@@ -33,13 +36,14 @@ pub enum Status {
 
 impl Status {
     /// Every status, in life order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Prepared,
         Self::Uploading,
         Self::Finalized,
         Self::Attached,
         Self::Aborted,
         Self::Failed,
+        Self::Rejected,
         Self::Deleted,
     ];
 
@@ -53,6 +57,7 @@ impl Status {
             Self::Attached => "attached",
             Self::Aborted => "aborted",
             Self::Failed => "failed",
+            Self::Rejected => "rejected",
             Self::Deleted => "deleted",
         }
     }
@@ -125,7 +130,8 @@ pub struct Model {
     /// The last event handler error, cleared when a later attempt succeeds.
     #[sea_orm(column_type = "Text", nullable)]
     pub event_error: Option<String>,
-    /// What handlers recorded about the file (e.g. its sniffed type, image dimensions).
+    /// What the engine found in the file at finalize (`detected_type`, and for images `width`,
+    /// `height`, `orientation`: see [`crate::FileMetadata`]), and what host handlers added.
     #[sea_orm(column_type = "Json", nullable)]
     pub metadata: Option<serde_json::Value>,
 }

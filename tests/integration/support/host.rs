@@ -27,6 +27,10 @@ pub const PUBLIC_DOC: &str = "test.public_doc";
 pub const PRIVATE_DOC: &str = "test.private_doc";
 pub const PHOTO: &str = "test.photo";
 pub const ARCHIVE: &str = "test.archive";
+/// Images of 2×2 up to 8000×8000 pixels and at most 40 megapixels.
+pub const PICTURE: &str = "test.picture";
+/// Takes any type, and skips inspection.
+pub const RAW: &str = "test.raw";
 /// Its finalize handler fails twice per upload, then succeeds.
 pub const FLAKY: &str = "test.flaky";
 /// Its finalize handler always fails.
@@ -53,6 +57,20 @@ pub fn fields() -> Fields {
         ]))
         .with(Field::new(PRIVATE_DOC).max_size(64 << 20))
         .with(Field::new(ARCHIVE).public())
+        .with(
+            Field::new(PICTURE)
+                .public()
+                .accept(["image/*"])
+                .min_dimensions(2, 2)
+                .max_dimensions(8000, 8000)
+                .max_pixels(40_000_000),
+        )
+        .with(
+            Field::new(RAW)
+                .public()
+                .accept(["image/png"])
+                .skip_inspection(),
+        )
         .with(Field::new(FLAKY).public())
         .with(Field::new(BROKEN).public())
         .with(

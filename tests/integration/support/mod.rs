@@ -126,11 +126,16 @@ pub async fn put_part(part: &Value, bytes: &[u8]) -> (u16, Option<String>) {
     (response.status().as_u16(), etag)
 }
 
-/// Deterministic test bytes.
+/// Deterministic test bytes that start like a PDF (finalize checks the real type: declare them
+/// `application/pdf` or `application/octet-stream`).
 pub fn bytes(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
+    let mut bytes: Vec<u8> = (0..len)
         .map(|i| u8::try_from((i * 31 + usize::from(seed)) % 251).unwrap())
-        .collect()
+        .collect();
+    let magic = b"%PDF-1.7\n";
+    let start = magic.len().min(len);
+    bytes[..start].copy_from_slice(&magic[..start]);
+    bytes
 }
 
 pub fn sha256(bytes: &[u8]) -> String {

@@ -20,7 +20,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{fields::OWNERS_MANUAL, inspect, models::cars};
+use crate::{fields::OWNERS_MANUAL, fingerprint, models::cars};
 
 /// What the car form submits.
 #[derive(Debug, Deserialize)]
@@ -154,7 +154,8 @@ async fn show(
     let mut shown = page(&joist, &car);
     if let Some(file) = &car.owners_manual {
         let upload = joist::models::Upload::find_by_key(&ctx.db, file.key()).await?;
-        shown.manual_summary = upload.and_then(|upload| inspect::summary(upload.metadata.as_ref()));
+        shown.manual_summary =
+            upload.and_then(|upload| fingerprint::summary(upload.metadata.as_ref()));
     }
     format::render().view(&v, "cars/show.html", json!({ "car": shown }))
 }

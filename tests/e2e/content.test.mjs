@@ -1,0 +1,104 @@
+// Finalize checks what was really uploaded, seen from the browser: a lying file is refused with
+// the reason shown in the form, a real JPEG (made by Chromium's own encoder) shows its
+// dimensions, and a 20000×20000 PNG is refused by max_pixels without anything decoding it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
+import { events, launch, newPage, screenshots, startDemo } from './support.mjs';
+
+const PHOTO_INPUT = '[data-joist-field="photo.image"] input[type=file]';
+
+function crc32(bytes) {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function chunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A valid black 1-bit greyscale PNG of `width` × `height`: 400 Mpx compress to a few KiB. */
+function blackPng(width, height) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([1, 0, 0, 0, 0], 8);
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Waits for the photo field's first upload to end, completed or refused. */
+async function settled(page) {
+  await page.waitForFunction(() => window.joistEvents.some((event) => ['complete', 'error'].includes(event.type)));
+  return (await events(page)).find((event) => ['complete', 'error'].includes(event.type));
+}
+
+describe('finalize checks the bytes, seen in Chromium', () => {
+  let demo;
+  let browser;
+  before(async () => {
+    demo = await startDemo('embedded');
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it('refuses HTML named .png and says why in the form', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${demo.url}/photos`);
+    const html = Buffer.from('<!DOCTYPE html><html><body><script>alert(document.domain)</script></body></html>');
+    await page.setInputFiles(PHOTO_INPUT, { name: 'cat.png', mimeType: 'image/png', buffer: html });
+    const outcome = await settled(page);
+    assert.equal(outcome.code, 'content_mismatch', JSON.stringify(outcome));
+    const shown = await page.textContent('[data-joist-field="photo.image"] [data-joist-error]');
+    assert.match(shown, /cat\.png: the file is text\/html, not image\/png as declared/);
+    assert.equal(await page.getAttribute('[data-joist-field="photo.image"] [data-joist-value]', 'value'), '', 'no field value');
+    await page.screenshot({ path: `${screenshots}/content-refused.png`, fullPage: true });
+    await page.close();
+  });
+
+  it("shows a real JPEG's dimensions after upload", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${demo.url}/photos`);
+    const jpeg = Buffer.from(await page.evaluate(async () => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
+      const context = canvas.getContext('2d');
+      context.fillStyle = '#3a7';
+      context.fillRect(0, 0, 640, 480);
+      const blob = await new Promise((done) => canvas.toBlob(done, 'image/jpeg', 0.9));
+      return [...new Uint8Array(await blob.arrayBuffer())];
+    }));
+    await page.setInputFiles(PHOTO_INPUT, { name: 'field.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    const outcome = await settled(page);
+    assert.equal(outcome.type, 'complete', JSON.stringify(outcome));
+    assert.equal(await page.textContent('.joist-upload-status'), 'Uploaded · 640 × 480');
+    await page.screenshot({ path: `${screenshots}/content-jpeg-dimensions.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('refuses a 20000×20000 PNG by max_pixels, from its header alone', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${demo.url}/photos`);
+    const bomb = blackPng(20_000, 20_000);
+    assert.ok(bomb.length < 200_000, `the bomb is ${bomb.length} bytes`);
+    await page.setInputFiles(PHOTO_INPUT, { name: 'bomb.png', mimeType: 'image/png', buffer: bomb });
+    const outcome = await settled(page);
+    assert.equal(outcome.code, 'image_dimensions', JSON.stringify(outcome));
+    assert.match(outcome.message, /400000000 pixels; this field takes at most 40000000 \(max_pixels\)/);
+    await page.close();
+  });
+});
