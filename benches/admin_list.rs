@@ -86,6 +86,7 @@ fn row(n: u64) -> ActiveModel {
         event_attempts: Set(0),
         event_error: Set(None),
         metadata: Set(None),
+        landing_key: Set(None),
     }
 }
 

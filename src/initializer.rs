@@ -15,6 +15,7 @@ use crate::{
     config::JoistConfig,
     doctor,
     events::Handlers,
+    scan::{Scanner, Scanners},
     tasks,
 };
 
@@ -31,6 +32,7 @@ pub struct JoistInitializer {
     fields: Fields,
     handlers: Handlers,
     admin: Arc<dyn AuthorizeAdmin>,
+    scanners: Scanners,
 }
 
 impl std::fmt::Debug for JoistInitializer {
@@ -51,6 +53,7 @@ impl JoistInitializer {
             fields,
             handlers: Handlers::new(),
             admin: Arc::new(DevelopmentOnly),
+            scanners: Scanners::default(),
         }
     }
 
@@ -58,6 +61,14 @@ impl JoistInitializer {
     #[must_use]
     pub fn with_handlers(mut self, handlers: Handlers) -> Self {
         self.handlers = handlers;
+        self
+    }
+
+    /// Adds a scanner every inspected upload must pass before it gets a field value (after the
+    /// ones added before; ClamAV from `checks.clamd` runs last).
+    #[must_use]
+    pub fn with_scanner(mut self, scanner: impl Scanner) -> Self {
+        self.scanners = self.scanners.with(Arc::new(scanner));
         self
     }
 
@@ -85,6 +96,7 @@ impl JoistInitializer {
             self.fields.clone(),
             self.handlers.clone(),
             Arc::clone(&self.admin),
+            self.scanners.clone(),
         )
         .await?;
         ctx.shared_store.insert(joist.clone());

@@ -24,6 +24,7 @@ use crate::{
         sts::{StsBroker, UploadCredentials},
         tls::TrustedRoots,
     },
+    scan::{ClamAv, Scanners},
     signing::Signer,
 };
 
@@ -44,6 +45,7 @@ struct Inner {
     upload_locks: std::sync::Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     store: Store,
     sts: Option<StsBroker>,
+    scanners: Scanners,
 }
 
 impl std::fmt::Debug for Joist {
@@ -137,6 +139,7 @@ impl Joist {
         fields: Fields,
         handlers: Handlers,
         admin: Arc<dyn AuthorizeAdmin>,
+        scanners: Scanners,
     ) -> Result<Self> {
         let fields = fields
             .open_to_public(&config.public_fields)
@@ -169,6 +172,17 @@ impl Joist {
         let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)
             .unwrap_or_default()
             .with_header(ForwardedHeader::parse(&config.client_address_header).unwrap_or_default());
+        let clamd = config
+            .checks
+            .clamd_address()
+            .map_err(|error| config_error(&error.key, error.message))?;
+        let scanners = match clamd {
+            Some(address) => {
+                let timeout = Duration::from_secs(config.checks.scan_timeout);
+                scanners.with(Arc::new(ClamAv::new(address, timeout)))
+            }
+            None => scanners,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -181,6 +195,7 @@ impl Joist {
                 upload_locks: std::sync::Mutex::default(),
                 store,
                 sts,
+                scanners,
             }),
         })
     }
@@ -209,6 +224,12 @@ impl Joist {
     #[must_use]
     pub fn handlers(&self) -> &Handlers {
         &self.inner.handlers
+    }
+
+    /// The scanners every inspected upload must pass: the host's, then ClamAV with `checks.clamd`.
+    #[must_use]
+    pub fn scanners(&self) -> &Scanners {
+        &self.inner.scanners
     }
 
     /// `Some(kind)` when a handler listens to `kind` on `field`: the event a state change
@@ -277,7 +298,11 @@ impl Joist {
     ) -> std::result::Result<Option<UploadCredentials>, StoreError> {
         match &self.inner.sts {
             Some(sts) => sts
-                .credentials_for(upload.id, &upload.key, self.inner.config.url_lifetime())
+                .credentials_for(
+                    upload.id,
+                    upload.landing(),
+                    self.inner.config.url_lifetime(),
+                )
                 .await
                 .map(Some),
             None => Ok(None),

@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod models;
 pub mod s3;
+pub mod scan;
 pub mod signing;
 pub mod tasks;
 pub mod views;

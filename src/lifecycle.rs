@@ -82,9 +82,11 @@ pub async fn abort(
     ) {
         // Recorded as aborted first, so a file attached meanwhile is never deleted.
         if let Some(s3_upload_id) = &upload.s3_upload_id {
-            joist.store().abort(&upload.key, s3_upload_id).await?;
+            joist.store().abort(upload.landing(), s3_upload_id).await?;
         }
-        joist.store().delete(&upload.key).await?;
+        for key in upload.stored_keys() {
+            joist.store().delete(key).await?;
+        }
     }
     Ok(outcome)
 }
@@ -114,9 +116,11 @@ pub async fn delete(ctx: &AppContext, joist: &Joist, upload: &Upload) -> Result<
     if let Some(s3_upload_id) = &current.s3_upload_id
         && current.is_open()
     {
-        joist.store().abort(&current.key, s3_upload_id).await?;
+        joist.store().abort(current.landing(), s3_upload_id).await?;
     }
-    joist.store().delete(&current.key).await?;
+    for key in current.stored_keys() {
+        joist.store().delete(key).await?;
+    }
     Entity::delete_by_id(current.id).exec(&ctx.db).await?;
     Ok(true)
 }

@@ -18,12 +18,14 @@ mod m20261125_000002_add_joist_upload_events;
 mod m20261125_000003_create_joist_admin_actions;
 mod m20261201_000004_create_joist_limit_counters;
 mod m20261201_000005_create_joist_events;
+mod m20261201_000006_add_joist_upload_landing_key;
 
 pub use m20261125_000001_create_joist_uploads::Migration as CreateJoistUploads;
 pub use m20261125_000002_add_joist_upload_events::Migration as AddJoistUploadEvents;
 pub use m20261125_000003_create_joist_admin_actions::Migration as CreateJoistAdminActions;
 pub use m20261201_000004_create_joist_limit_counters::Migration as CreateJoistLimitCounters;
 pub use m20261201_000005_create_joist_events::Migration as CreateJoistEvents;
+pub use m20261201_000006_add_joist_upload_landing_key::Migration as AddJoistUploadLandingKey;
 use sea_orm_migration::MigrationTrait;
 
 /// Every joist migration, oldest first.
@@ -35,5 +37,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateJoistAdminActions),
         Box::new(CreateJoistLimitCounters),
         Box::new(CreateJoistEvents),
+        Box::new(AddJoistUploadLandingKey),
     ]
 }

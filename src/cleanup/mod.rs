@@ -178,9 +178,11 @@ async fn sweep(
             if let Some(s3_upload_id) = &moved.s3_upload_id
                 && sweep.to == UploadStatus::Aborted
             {
-                report.count_store(joist.store().abort(&moved.key, s3_upload_id).await);
+                report.count_store(joist.store().abort(moved.landing(), s3_upload_id).await);
             }
-            report.count_store(joist.store().delete(&moved.key).await);
+            for key in moved.stored_keys() {
+                report.count_store(joist.store().delete(key).await);
+            }
             events::raise(ctx, joist, moved.id).await;
             progress(sweep.phase, *report.count_of(sweep.phase), total);
         }
@@ -198,16 +200,22 @@ async fn abort_orphans(
     let old_enough = SystemTime::now()
         .checked_sub(options.stale_after)
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    let listed = joist
+    let config = joist.config();
+    let quarantined = format!(
+        "{}{}",
+        config.checks.quarantine_prefix, config.upload_prefix
+    );
+    let mut listed = joist
         .store()
-        .list_multipart_uploads(&joist.config().upload_prefix)
+        .list_multipart_uploads(&config.upload_prefix)
         .await?;
+    listed.extend(joist.store().list_multipart_uploads(&quarantined).await?);
     let mut orphans = Vec::new();
     for upload in listed
         .into_iter()
         .filter(|upload| upload.initiated.is_some_and(|at| at <= old_enough))
     {
-        let record = Upload::find_by_key(&ctx.db, &upload.key).await?;
+        let record = Upload::find_by_stored_key(&ctx.db, &upload.key).await?;
         let tracked = record.is_some_and(|record| {
             record.is_open() && record.s3_upload_id.as_deref() == Some(upload.upload_id.as_str())
         });

@@ -3,10 +3,12 @@
 //! Every key, its default and its meaning is listed in the README's config reference.
 
 pub mod byte_size;
+mod checks;
 mod dev_endpoint;
 
 use std::time::Duration;
 
+pub use checks::{ChecksConfig, ScanUnavailable};
 pub use dev_endpoint::DevEndpointConfig;
 use serde::Deserialize;
 
@@ -211,6 +213,9 @@ pub struct JoistConfig {
     /// The embedded development S3 endpoint. Default disabled.
     #[serde(default)]
     pub dev_endpoint: DevEndpointConfig,
+    /// Scanning and quarantine (see [`ChecksConfig`]). Default: no scanner, no quarantine.
+    #[serde(default)]
+    pub checks: ChecksConfig,
 }
 
 impl std::fmt::Debug for JoistConfig {
@@ -408,6 +413,7 @@ impl JoistConfig {
                 "lifetimes must be above 0 seconds",
             ));
         }
+        self.checks.validate(&self.upload_prefix)?;
         self.validate_store()
     }
 

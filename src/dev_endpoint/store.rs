@@ -11,13 +11,14 @@ use s3s::{
     S3, S3Request, S3Response, S3Result,
     dto::{
         AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
-        CompleteMultipartUploadOutput, CreateBucketInput, CreateBucketOutput,
-        CreateMultipartUploadInput, CreateMultipartUploadOutput, DeleteObjectInput,
-        DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, ETag, GetObjectInput,
-        GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput, HeadObjectOutput,
-        ListBucketsInput, ListBucketsOutput, ListMultipartUploadsInput, ListMultipartUploadsOutput,
-        ListObjectsV2Input, ListObjectsV2Output, ListPartsInput, ListPartsOutput, MultipartUpload,
-        PutObjectInput, PutObjectOutput, Timestamp, UploadPartInput, UploadPartOutput,
+        CompleteMultipartUploadOutput, CopyObjectInput, CopyObjectOutput, CreateBucketInput,
+        CreateBucketOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput,
+        DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, ETag,
+        GetObjectInput, GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput,
+        HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListMultipartUploadsInput,
+        ListMultipartUploadsOutput, ListObjectsV2Input, ListObjectsV2Output, ListPartsInput,
+        ListPartsOutput, MultipartUpload, PutObjectInput, PutObjectOutput, Timestamp,
+        UploadPartCopyInput, UploadPartCopyOutput, UploadPartInput, UploadPartOutput,
     },
     s3_error,
 };
@@ -234,4 +235,6 @@ delegate_to_s3s_fs! {
     delete_object(DeleteObjectInput) -> DeleteObjectOutput;
     delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
     upload_part(UploadPartInput) -> UploadPartOutput;
+    copy_object(CopyObjectInput) -> CopyObjectOutput;
+    upload_part_copy(UploadPartCopyInput) -> UploadPartCopyOutput;
 }

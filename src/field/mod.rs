@@ -34,6 +34,7 @@ pub struct Field {
     key_prefix: Option<String>,
     multiple: bool,
     inspect: bool,
+    quarantine: bool,
     image_limits: ImageLimits,
     authorizer: Arc<dyn Authorize>,
 }
@@ -47,6 +48,7 @@ impl std::fmt::Debug for Field {
             .field("key_prefix", &self.key_prefix)
             .field("multiple", &self.multiple)
             .field("inspect", &self.inspect)
+            .field("quarantine", &self.quarantine)
             .field("image_limits", &self.image_limits)
             .finish_non_exhaustive()
     }
@@ -75,6 +77,7 @@ impl Field {
             key_prefix: None,
             multiple: false,
             inspect: true,
+            quarantine: false,
             image_limits: ImageLimits::default(),
             authorizer: Arc::new(JwtUser),
         }
@@ -190,6 +193,21 @@ impl Field {
     #[must_use]
     pub const fn allows_multiple(&self) -> bool {
         self.multiple
+    }
+
+    /// Upload this field's files under the quarantine prefix (`checks.quarantine_prefix`),
+    /// which only the server reads; finalize promotes them to their key once every check and
+    /// scanner passed. `checks.quarantine` does it for every field.
+    #[must_use]
+    pub const fn quarantine(mut self) -> Self {
+        self.quarantine = true;
+        self
+    }
+
+    /// Whether this field's files land in quarantine (by the field, or `checks.quarantine`).
+    #[must_use]
+    pub const fn quarantined(&self, config: &crate::JoistConfig) -> bool {
+        self.quarantine || config.checks.quarantine
     }
 
     /// Whether finalize inspects this field's files (see [`Self::skip_inspection`]).

@@ -79,7 +79,8 @@ pub enum Refusal {
     Image(#[from] LimitBroken),
 }
 
-/// Inspects `upload`'s object for `field`: `Ok(Err(_))` when the field refuses what is there.
+/// Inspects `upload`'s object, at `key` in the store, for `field`: `Ok(Err(_))` when the field
+/// refuses what is there.
 ///
 /// # Errors
 /// When the store cannot be read.
@@ -87,12 +88,13 @@ pub async fn inspect(
     store: &Store,
     field: &Field,
     upload: &Upload,
+    key: &str,
 ) -> Result<Result<FileMetadata, Refusal>, StoreError> {
     if !field.inspects() {
         return Ok(Ok(FileMetadata::default()));
     }
     let size = u64::try_from(upload.size).unwrap_or_default();
-    let mut head = store.read_head(&upload.key, size.min(HEAD_BYTES)).await?;
+    let mut head = store.read_head(key, size.min(HEAD_BYTES)).await?;
     let complete = head.len() as u64 >= size;
     let detected = detect::detect(&head, complete);
     let declared = upload.content_type.as_str();
@@ -112,9 +114,7 @@ pub async fn inspect(
     let is_image = kind.starts_with("image/") && kind != SVG;
     let mut image = is_image.then(|| image::read(&head)).flatten();
     if is_image && image.is_none() && !complete {
-        head = store
-            .read_head(&upload.key, size.min(MAX_HEADER_BYTES))
-            .await?;
+        head = store.read_head(key, size.min(MAX_HEADER_BYTES)).await?;
         image = image::read(&head);
     }
     let limits = field.image_limits();

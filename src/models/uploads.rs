@@ -36,6 +36,8 @@ pub struct NewUpload {
     pub owner: Option<String>,
     /// The file's checksum as the client declared it (`sha256:<base64>`), signed into its URLs.
     pub checksum: Option<String>,
+    /// Where the bytes land until finalize promotes them (quarantine), if not `key`.
+    pub landing_key: Option<String>,
     /// The `prepared` event, recorded with the upload by [`Upload::create_within_cap`] (`None`:
     /// no handler listens).
     pub event: Option<UploadEventKind>,
@@ -91,6 +93,7 @@ impl Model {
             event_attempts: Set(0),
             event_error: Set(None),
             metadata: Set(None),
+            landing_key: Set(new.landing_key),
         };
         Entity::insert(record).exec_with_returning(db).await
     }
@@ -153,6 +156,24 @@ impl Model {
     /// When the query fails.
     pub async fn find_by_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<Self>, DbErr> {
         Entity::find().filter(Column::Key.eq(key)).one(db).await
+    }
+
+    /// The upload whose bytes are at `key`: its key, or its landing key in quarantine.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn find_by_stored_key(
+        db: &impl ConnectionTrait,
+        key: &str,
+    ) -> Result<Option<Self>, DbErr> {
+        Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(Column::Key.eq(key))
+                    .add(Column::LandingKey.eq(key)),
+            )
+            .one(db)
+            .await
     }
 
     /// Like [`Self::transition`], recording `event` (when given) in the same transaction, so
@@ -308,6 +329,18 @@ impl Model {
             .filter(Column::Status.is_in([Status::Prepared, Status::Uploading]))
             .count(db)
             .await
+    }
+
+    /// Where the client's bytes go: the landing key under the quarantine prefix for a
+    /// quarantined upload (until finalize promotes them to `key`), else `key`.
+    #[must_use]
+    pub fn landing(&self) -> &str {
+        self.landing_key.as_deref().unwrap_or(&self.key)
+    }
+
+    /// Every key the upload's bytes may be under: `key`, and the landing key in quarantine.
+    pub fn stored_keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key.as_str()).chain(self.landing_key.as_deref())
     }
 
     /// The upload's plan, as recorded.

@@ -2,6 +2,7 @@
 //! browsers use.
 
 mod client;
+pub mod copy;
 pub mod cors;
 pub mod credentials;
 pub mod endpoint;

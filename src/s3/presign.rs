@@ -21,7 +21,7 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 /// Like [`QUERY`], but `/` separates path segments.
-const PATH: &AsciiSet = &QUERY.remove(b'/');
+pub(crate) const PATH: &AsciiSet = &QUERY.remove(b'/');
 
 /// Credentials a URL is signed with.
 #[derive(Clone)]

@@ -128,6 +128,7 @@ async fn seed(
             s3_upload_id: None,
             owner: owner.map(ToString::to_string),
             checksum: None,
+            landing_key: None,
             event: None,
         },
     )

@@ -17,6 +17,8 @@ mod limits;
 mod models;
 mod multipart;
 mod operations;
+mod quarantine;
+mod scanning;
 mod single;
 mod sts;
 mod support;

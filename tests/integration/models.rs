@@ -24,6 +24,7 @@ fn new_upload(key: &str) -> NewUpload {
         s3_upload_id: Some("mpu-1".into()),
         owner: Some("alice".into()),
         checksum: None,
+        landing_key: None,
         event: None,
     }
 }

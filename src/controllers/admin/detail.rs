@@ -47,7 +47,11 @@ async fn multipart_state(joist: &Joist, upload: &Upload) -> Option<MultipartStat
     }
     let planned = upload.plan().part_count;
     Some(
-        match joist.store().list_parts(&upload.key, s3_upload_id).await {
+        match joist
+            .store()
+            .list_parts(upload.landing(), s3_upload_id)
+            .await
+        {
             Ok(parts) => {
                 let bytes: u64 = parts.iter().map(|part| part.size).sum();
                 MultipartState {

@@ -1,22 +1,49 @@
 //! What finalize checks in the stored object before it issues a field value: its size, its real
-//! type and its image dimensions. A file that fails is recorded as such, deleted, and answered 422.
+//! type and image dimensions, the host's scanners; then a quarantined object is promoted to its
+//! key. A file that fails is recorded as such, deleted (or kept, `checks.keep_rejected`), and
+//! answered 422.
 
+use axum::http::StatusCode;
 use loco_rs::app::AppContext;
 use serde_json::json;
 
 use super::error::ApiError;
 use crate::{
     FileMetadata, Joist,
+    config::ScanUnavailable,
     events::{self, UploadEventKind},
     inspect::{self, Refusal},
     models::{Upload, UploadStatus, uploads::Changes},
+    s3::{ObjectInfo, Store, StoreError},
+    scan::{Finding, ScanError, ScanTarget},
 };
 
 /// The statuses finalize moves an upload from.
 pub const OPEN: [UploadStatus; 2] = [UploadStatus::Prepared, UploadStatus::Uploading];
 
+/// Where the upload's object is: where it landed, or (quarantined, promoted by an earlier
+/// finalize that stopped before recording it) at its key.
+///
+/// # Errors
+/// When the store cannot be reached.
+pub async fn locate<'a>(
+    store: &Store,
+    upload: &'a Upload,
+) -> Result<Option<(ObjectInfo, &'a str)>, StoreError> {
+    if let Some(object) = store.head(upload.landing()).await? {
+        return Ok(Some((object, upload.landing())));
+    }
+    if upload.landing_key.is_some()
+        && let Some(object) = store.head(&upload.key).await?
+    {
+        return Ok(Some((object, &upload.key)));
+    }
+    Ok(None)
+}
+
 /// Records `upload` as `status` (`failed` or `rejected`) with `reason`, raising `event`, and
-/// deletes what the store holds. Returns `answer`, or the error that kept it from being recorded.
+/// deletes what the store holds (a rejected one stays with `checks.keep_rejected`). Returns
+/// `answer`, or the error that kept it from being recorded.
 async fn refuse(
     ctx: &AppContext,
     joist: &Joist,
@@ -35,8 +62,13 @@ async fn refuse(
         Ok(None) => {}
         Err(error) => return error.into(),
     }
-    if let Err(error) = joist.store().delete(&upload.key).await {
-        return error.into();
+    if status == UploadStatus::Rejected && joist.config().checks.keep_rejected {
+        return answer;
+    }
+    for key in upload.stored_keys() {
+        if let Err(error) = joist.store().delete(key).await {
+            return error.into();
+        }
     }
     answer
 }
@@ -60,7 +92,7 @@ pub async fn size_mismatch(
     refuse(ctx, joist, upload, failed, event, answer).await
 }
 
-fn answer(refusal: &Refusal) -> ApiError {
+fn refusal_answer(refusal: &Refusal) -> ApiError {
     let message = refusal.to_string();
     match refusal {
         Refusal::ContentMismatch { declared, detected }
@@ -75,27 +107,86 @@ fn answer(refusal: &Refusal) -> ApiError {
     }
 }
 
-/// Inspects `upload`'s object for its field: its metadata, or (the upload rejected, the object
-/// deleted, `event` raised) the 422 that says why it was refused.
+/// Why a scan refused the file, or kept it from being decided, as recorded and answered.
+fn scan_refusal(outcome: Result<Finding, ScanError>) -> (String, ApiError) {
+    match outcome {
+        Ok(Finding { scanner, signature }) => (
+            format!("{scanner} found {signature}"),
+            ApiError::invalid(
+                "infected",
+                format!("the file was refused by a scan: {signature}"),
+            )
+            .with_details(json!({ "scanner": scanner, "signature": signature })),
+        ),
+        Err(error) => (
+            error.to_string(),
+            ApiError::invalid(
+                "scan_failed",
+                format!("the file could not be scanned: {error}"),
+            ),
+        ),
+    }
+}
+
+/// Runs every check on `upload`'s object at `at` and, in quarantine, promotes it to its key:
+/// its metadata, or (the upload rejected, the object deleted, `event` raised) the 422 that says
+/// why it was refused.
 ///
 /// # Errors
-/// The refusal, or a store or database failure (503/500; nothing recorded, finalize may be
-/// repeated).
-pub async fn inspected(
+/// The refusal; 503 when the store or a scanner cannot give an answer (nothing recorded,
+/// finalize may be repeated).
+pub async fn passed(
     ctx: &AppContext,
     joist: &Joist,
     upload: &Upload,
     event: Option<UploadEventKind>,
+    at: &str,
 ) -> Result<FileMetadata, ApiError> {
     let Some(field) = joist.fields().get(&upload.field) else {
         return Ok(FileMetadata::default());
     };
-    match inspect::inspect(joist.store(), field, upload).await? {
-        Ok(metadata) => Ok(metadata),
-        Err(refusal) => {
-            tracing::info!(upload = %upload.id, field = %upload.field, %refusal, "upload rejected");
-            let rejected = (UploadStatus::Rejected, refusal.to_string());
-            Err(refuse(ctx, joist, upload, rejected, event, answer(&refusal)).await)
+    let reject = |reason: String, answer: ApiError| async move {
+        tracing::info!(upload = %upload.id, field = %upload.field, %reason, "upload rejected");
+        let rejected = (UploadStatus::Rejected, reason);
+        Err(refuse(ctx, joist, upload, rejected, event, answer).await)
+    };
+    let store = joist.store();
+    let metadata = match inspect::inspect(store, field, upload, at).await? {
+        Ok(metadata) => metadata,
+        Err(refusal) => return reject(refusal.to_string(), refusal_answer(&refusal)).await,
+    };
+    if field.inspects() {
+        let size = u64::try_from(upload.size).unwrap_or_default();
+        let target = ScanTarget {
+            store,
+            key: at,
+            size,
+        };
+        match joist.scanners().scan(target).await {
+            Ok(None) => {}
+            Ok(Some(finding)) => {
+                let (reason, answer) = scan_refusal(Ok(finding));
+                return reject(reason, answer).await;
+            }
+            Err(error) if joist.config().checks.scan_unavailable == ScanUnavailable::Reject => {
+                let (reason, answer) = scan_refusal(Err(error));
+                return reject(reason, answer).await;
+            }
+            Err(error) => {
+                tracing::warn!(upload = %upload.id, %error, "joist could not scan an upload");
+                return Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "scanner_unavailable",
+                    "the file cannot be checked right now; finalize again in a moment",
+                ));
+            }
         }
     }
+    if at != upload.key {
+        // Copied before the quarantine copy goes: a crash between leaves one of them.
+        let size = u64::try_from(upload.size).unwrap_or_default();
+        store.copy(at, &upload.key, size).await?;
+        store.delete(at).await?;
+    }
+    Ok(metadata)
 }

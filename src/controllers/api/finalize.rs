@@ -103,7 +103,10 @@ async fn checked_parts(
     client: Option<&[ClientPart]>,
 ) -> Result<Vec<(u32, String)>, ApiError> {
     let plan = upload.plan();
-    let stored = joist.store().list_parts(&upload.key, s3_upload_id).await?;
+    let stored = joist
+        .store()
+        .list_parts(upload.landing(), s3_upload_id)
+        .await?;
     let stored: BTreeMap<u32, _> = stored
         .into_iter()
         .filter(|part| plan.part_len(part.number) == Some(part.size))
@@ -228,11 +231,11 @@ async fn finalize(
         {
             Err(error) if error.code == "upload_gone" => true,
             Err(error) => return Err(error),
-            Ok(parts) => match store.complete(&upload.key, s3_upload_id, &parts).await {
+            Ok(parts) => match store.complete(upload.landing(), s3_upload_id, &parts).await {
                 Ok(_) => false,
                 Err(StoreError::NotFound) => true,
                 // A racing call may have completed it: the object in the store says so.
-                Err(error) if store.head(&upload.key).await?.is_some() => {
+                Err(error) if store.head(upload.landing()).await?.is_some() => {
                     tracing::debug!(%error, upload = %upload.id, "completed by a racing finalize");
                     true
                 }
@@ -242,7 +245,7 @@ async fn finalize(
     }
     // Another call completed (or aborted) the multipart upload: what the store holds decides,
     // and the conditional state change below lets one call record it.
-    let Some(object) = store.head(&upload.key).await? else {
+    let Some((object, at)) = checks::locate(store, &upload).await? else {
         if completed_elsewhere {
             return settled(&ctx, &joist, upload.id).await.map(Json);
         }
@@ -273,7 +276,7 @@ async fn finalize(
     if object.size != declared {
         return Err(checks::size_mismatch(&ctx, &joist, &upload, object.size, event).await);
     }
-    let metadata = checks::inspected(&ctx, &joist, &upload, event).await?;
+    let metadata = checks::passed(&ctx, &joist, &upload, event, at).await?;
     let mut recorded = match upload.metadata.clone() {
         Some(serde_json::Value::Object(existing)) => existing,
         _ => serde_json::Map::new(),

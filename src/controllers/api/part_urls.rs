@@ -95,7 +95,7 @@ pub fn sign(
             signed_headers.push(("content-length", size.to_string()));
             let request = PresignRequest {
                 method: "PUT",
-                key: &upload.key,
+                key: upload.landing(),
                 params,
                 headers: signed_headers,
                 expires_in,

@@ -234,7 +234,7 @@ async fn record(
     new: NewUpload,
     s3_upload_id: Option<&str>,
 ) -> Result<Upload, ApiError> {
-    let key = new.key.clone();
+    let landing = new.landing_key.clone().unwrap_or_else(|| new.key.clone());
     let cap = joist.config().max_unfinished_uploads;
     let created = Upload::create_within_cap(&ctx.db, new, cap)
         .await
@@ -243,7 +243,7 @@ async fn record(
     if created.is_err()
         && let Some(s3_upload_id) = s3_upload_id
     {
-        let _ = joist.store().abort(&key, s3_upload_id).await;
+        let _ = joist.store().abort(&landing, s3_upload_id).await;
     }
     created
 }
@@ -287,8 +287,17 @@ async fn prepare(
         key_safe(&filename)
     );
     let checksum = single_checksum(body.checksum, plan.mode, config)?;
+    let landing_key = field
+        .quarantined(config)
+        .then(|| format!("{}{key}", config.checks.quarantine_prefix));
+    let landing = landing_key.as_deref().unwrap_or(&key);
     let s3_upload_id = match plan.mode {
-        UploadMode::Multipart => Some(joist.store().create_multipart(&key, &content_type).await?),
+        UploadMode::Multipart => Some(
+            joist
+                .store()
+                .create_multipart(landing, &content_type)
+                .await?,
+        ),
         UploadMode::Single => None,
     };
     let new = NewUpload {
@@ -301,6 +310,7 @@ async fn prepare(
         s3_upload_id: s3_upload_id.clone(),
         owner: owner.id().map(str::to_string),
         checksum: checksum.map(|checksum| format!("sha256:{checksum}")),
+        landing_key,
         event: joist.listening(UploadEventKind::Prepared, field.name()),
     };
     let upload = record(&ctx, &joist, new, s3_upload_id.as_deref()).await?;

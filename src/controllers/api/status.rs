@@ -53,7 +53,7 @@ pub async fn parts_done(joist: &Joist, upload: &Upload) -> Result<Vec<PartDone>,
     let store = joist.store();
     let stored = match (upload.mode, &upload.s3_upload_id) {
         (UploadMode::Multipart, Some(s3_upload_id)) => {
-            match store.list_parts(&upload.key, s3_upload_id).await {
+            match store.list_parts(upload.landing(), s3_upload_id).await {
                 Ok(parts) => parts
                     .into_iter()
                     .map(|part| PartDone {
@@ -67,7 +67,7 @@ pub async fn parts_done(joist: &Joist, upload: &Upload) -> Result<Vec<PartDone>,
             }
         }
         _ => store
-            .head(&upload.key)
+            .head(upload.landing())
             .await?
             .map(|object| PartDone {
                 number: 1,

@@ -134,6 +134,10 @@ pub struct Model {
     /// `height`, `orientation`: see [`crate::FileMetadata`]), and what host handlers added.
     #[sea_orm(column_type = "Json", nullable)]
     pub metadata: Option<serde_json::Value>,
+    /// Where a quarantined upload's bytes land (under the quarantine prefix) until finalize
+    /// promotes them to `key`; `None` when they go to `key` directly.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub landing_key: Option<String>,
 }
 
 /// No relations.

@@ -31,6 +31,8 @@ pub const ARCHIVE: &str = "test.archive";
 pub const PICTURE: &str = "test.picture";
 /// Takes any type, and skips inspection.
 pub const RAW: &str = "test.raw";
+/// PDFs (or unknown types) that land in quarantine until finalize promotes them.
+pub const QUARANTINED: &str = "test.quarantined";
 /// Its finalize handler fails twice per upload, then succeeds.
 pub const FLAKY: &str = "test.flaky";
 /// Its finalize handler always fails.
@@ -64,6 +66,12 @@ pub fn fields() -> Fields {
                 .min_dimensions(2, 2)
                 .max_dimensions(8000, 8000)
                 .max_pixels(40_000_000),
+        )
+        .with(
+            Field::new(QUARANTINED)
+                .public()
+                .accept(["application/pdf", "application/octet-stream", "text/plain"])
+                .quarantine(),
         )
         .with(
             Field::new(RAW)

@@ -1,0 +1,114 @@
+//! Settings of what finalize checks beyond type and dimensions: scanning and quarantine
+//! (`initializers.joist.checks`).
+
+use serde::Deserialize;
+
+use super::ConfigError;
+use crate::scan::ClamdAddress;
+
+/// What to do with an upload when a scanner cannot give a verdict (down, timed out, answered
+/// garbage). Either way the file is never let through unchecked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanUnavailable {
+    /// Answer 503 `scanner_unavailable`; the upload stays open and a later finalize (joist.js
+    /// retries) scans it again.
+    #[default]
+    Retry,
+    /// Reject the upload (`422 scan_failed`).
+    Reject,
+}
+
+/// Scanning and quarantine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// Every field's uploads land under `quarantine_prefix`, which only the server reads; after
+    /// every check passed, finalize copies the object to its final key (server-side) and deletes
+    /// the quarantine copy. A field can ask for it alone with `Field::quarantine`. Default `false`.
+    #[serde(default)]
+    pub quarantine: bool,
+    /// Where quarantined uploads land, before `upload_prefix`. Default `quarantine/`.
+    #[serde(default = "default_quarantine_prefix")]
+    pub quarantine_prefix: String,
+    /// clamd's address (`tcp://127.0.0.1:3310` or `unix:///run/clamav/clamd.ctl`): every
+    /// inspected upload is streamed to its `INSTREAM` before it gets a field value. Default unset.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
+    pub clamd: Option<String>,
+    /// Seconds one scan may take. Default `120`.
+    #[serde(default = "default_scan_timeout")]
+    pub scan_timeout: u64,
+    /// `retry` (default) or `reject`: see [`ScanUnavailable`].
+    #[serde(default)]
+    pub scan_unavailable: ScanUnavailable,
+    /// Keep a rejected upload's object for review instead of deleting it (under the quarantine
+    /// prefix in quarantine mode). Default `false`.
+    #[serde(default)]
+    pub keep_rejected: bool,
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        Self {
+            quarantine: false,
+            quarantine_prefix: default_quarantine_prefix(),
+            clamd: None,
+            scan_timeout: default_scan_timeout(),
+            scan_unavailable: ScanUnavailable::Retry,
+            keep_rejected: false,
+        }
+    }
+}
+
+fn default_quarantine_prefix() -> String {
+    "quarantine/".to_string()
+}
+
+const fn default_scan_timeout() -> u64 {
+    120
+}
+
+impl ChecksConfig {
+    /// clamd's parsed address, if set.
+    ///
+    /// # Errors
+    /// `checks.clamd` when it is not an address.
+    pub fn clamd_address(&self) -> Result<Option<ClamdAddress>, ConfigError> {
+        self.clamd
+            .as_deref()
+            .map(ClamdAddress::parse)
+            .transpose()
+            .map_err(|message| ConfigError::new("checks.clamd", message))
+    }
+
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// The first key with a bad value.
+    pub fn validate(&self, upload_prefix: &str) -> Result<(), ConfigError> {
+        let prefix = &self.quarantine_prefix;
+        if prefix.is_empty()
+            || !prefix.ends_with('/')
+            || prefix.starts_with('/')
+            || prefix.contains("..")
+        {
+            return Err(ConfigError::new(
+                "checks.quarantine_prefix",
+                "must be a folder like `quarantine/`: not empty, ending in `/`, without a leading `/` or `..`",
+            ));
+        }
+        if upload_prefix.starts_with(prefix.as_str()) {
+            return Err(ConfigError::new(
+                "checks.quarantine_prefix",
+                "must not hold `upload_prefix`: promoted files would stay in quarantine",
+            ));
+        }
+        if self.scan_timeout == 0 {
+            return Err(ConfigError::new(
+                "checks.scan_timeout",
+                "must be at least 1 second",
+            ));
+        }
+        self.clamd_address().map(|_| ())
+    }
+}
