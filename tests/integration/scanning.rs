@@ -98,7 +98,9 @@ async fn a_rejected_quarantined_file_can_be_kept_for_review() {
         return;
     };
     request_with(
-        |config| joist_block(config)["checks"] = json!({"clamd": address, "keep_rejected": true}),
+        |config| {
+            joist_block(config)["checks"] = json!({"clamd": address, "keep_rejected": true});
+        },
         StartMode::ServerOnly,
         |server, ctx| async move {
             let (prepared, (status, body)) = finalized(&server, QUARANTINED, EICAR).await;
@@ -143,7 +145,9 @@ async fn a_scanner_that_is_down_or_answers_garbage_lets_nothing_through() {
     for address in [closed, garbage] {
         let retry = address.clone();
         request_with(
-            |config| joist_block(config)["checks"] = json!({"clamd": retry, "scan_timeout": 5}),
+            |config| {
+                joist_block(config)["checks"] = json!({"clamd": retry, "scan_timeout": 5});
+            },
             StartMode::ServerOnly,
             |server, ctx| async move {
                 let (prepared, (status, body)) = finalized(&server, PUBLIC_DOC, b"fine text").await;
