@@ -172,7 +172,7 @@ async fn a_scanner_that_is_down_or_answers_garbage_lets_nothing_through() {
         request_with(
             |config| {
                 joist_block(config)["checks"] =
-                    json!({"clamd": address, "scan_unavailable": "reject"})
+                    json!({"clamd": address, "scan_unavailable": "reject"});
             },
             StartMode::ServerOnly,
             |server, ctx| async move {
