@@ -14,9 +14,10 @@ use crate::{
 };
 
 /// Every status but `deleted`.
-const NOT_DELETED: [UploadStatus; 7] = [
+const NOT_DELETED: [UploadStatus; 8] = [
     UploadStatus::Prepared,
     UploadStatus::Uploading,
+    UploadStatus::Checking,
     UploadStatus::Finalized,
     UploadStatus::Attached,
     UploadStatus::Aborted,

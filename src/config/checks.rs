@@ -41,6 +41,20 @@ pub struct ChecksConfig {
     /// `retry` (default) or `reject`: see [`ScanUnavailable`].
     #[serde(default)]
     pub scan_unavailable: ScanUnavailable,
+    /// Files of at least this size whose checks may take long (scanners, or a promotion from
+    /// quarantine) are checked in the background: finalize answers `202` with status
+    /// `checking`, and `/status` gives the field value once they passed (joist.js waits,
+    /// showing "Checking…"). Default `64 MiB`.
+    #[serde(
+        default = "default_background_above",
+        deserialize_with = "super::byte_size::deserialize"
+    )]
+    pub background_above: u64,
+    /// Seconds a background check may go without finishing before another app instance (or
+    /// this one after a restart) runs it again: longer than the slowest scan and promotion.
+    /// Default `600`.
+    #[serde(default = "default_check_lease")]
+    pub check_lease: u64,
     /// Keep a rejected upload's object for review instead of deleting it (under the quarantine
     /// prefix in quarantine mode). Default `false`.
     #[serde(default)]
@@ -55,6 +69,8 @@ impl Default for ChecksConfig {
             clamd: None,
             scan_timeout: default_scan_timeout(),
             scan_unavailable: ScanUnavailable::Retry,
+            background_above: default_background_above(),
+            check_lease: default_check_lease(),
             keep_rejected: false,
         }
     }
@@ -66,6 +82,14 @@ fn default_quarantine_prefix() -> String {
 
 const fn default_scan_timeout() -> u64 {
     120
+}
+
+const fn default_background_above() -> u64 {
+    64 << 20
+}
+
+const fn default_check_lease() -> u64 {
+    600
 }
 
 impl ChecksConfig {
@@ -101,6 +125,12 @@ impl ChecksConfig {
             return Err(ConfigError::new(
                 "checks.quarantine_prefix",
                 "must not hold `upload_prefix`: promoted files would stay in quarantine",
+            ));
+        }
+        if self.check_lease == 0 {
+            return Err(ConfigError::new(
+                "checks.check_lease",
+                "must be at least 1 second",
             ));
         }
         if self.scan_timeout == 0 {

@@ -57,7 +57,8 @@ pub async fn sweep(ctx: &AppContext, joist: &Joist) -> crate::Result<usize> {
     }
 }
 
-/// Sweeps every `event_sweep_interval` for as long as the process runs.
+/// Sweeps every `event_sweep_interval` for as long as the process runs: due upload events, and
+/// background checks whose process died.
 pub fn spawn_sweeper(ctx: &AppContext, joist: &Joist) {
     let interval = joist.config().event_sweep_interval();
     let (ctx, joist) = (ctx.clone(), joist.clone());
@@ -68,6 +69,11 @@ pub fn spawn_sweeper(ctx: &AppContext, joist: &Joist) {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "joist sweeper enqueued due upload events"),
                 Err(error) => tracing::error!(%error, "joist sweeper could not read the events"),
+            }
+            match crate::controllers::api::background::resume_stale(&ctx, &joist).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "joist sweeper resumed stale background checks"),
+                Err(error) => tracing::error!(%error, "joist sweeper could not read the checks"),
             }
         }
     });

@@ -186,7 +186,7 @@ export async function newPage(browser) {
   const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
   await page.addInitScript(() => {
     window.joistEvents = [];
-    for (const type of ['start', 'progress', 'complete', 'error', 'abort']) {
+    for (const type of ['start', 'progress', 'checking', 'complete', 'error', 'abort']) {
       document.addEventListener(`joist:upload:${type}`, (event) => {
         const { upload, key, message, code, loaded, total, fieldValue } = event.detail ?? {};
         window.joistEvents.push({ type, name: event.detail?.file?.name, upload, key, message, code, loaded, total, fieldValue });

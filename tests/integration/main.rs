@@ -4,6 +4,7 @@
 mod abort;
 mod admin;
 mod attach;
+mod background;
 mod bad_input;
 mod boot;
 mod cleanup;

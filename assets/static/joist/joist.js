@@ -6,6 +6,7 @@
  *   joist:upload:start     {field, file, upload, mode, partCount}        prepared or resumed
  *   joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second
  *   joist:upload:complete  {field, file, upload, key, fieldValue, metadata} finalized, value set
+ *   joist:upload:checking  {field, file, upload}                         the server checks it (scans, quarantine)
  *   joist:upload:error     {field, file, code, message}                  refused or failed
  *   joist:upload:abort     {field, file, upload}                         cancelled or removed
  */
@@ -190,12 +191,27 @@ class Upload {
       await this.flush();
       signal.throwIfAborted();
       this.status.textContent = 'Finishing…';
-      const result = await this.call('finalize', { token: this.token, parts: this.partList() });
+      let result = await this.call('finalize', { token: this.token, parts: this.partList() });
+      if (result.status === 'checking') result = await this.checked(signal);
       signal.throwIfAborted();
       this.finish(result);
     } catch (error) {
       ctrl.abort();
       if (this.state === 'running') this.fail(error);
+    }
+  }
+
+  /** Waits while the server checks the file in the background (scans, quarantine): its finalize result. */
+  async checked(signal) {
+    this.status.textContent = 'Checking…';
+    this.emit('checking', { upload: this.id });
+    for (let attempt = 0; ; attempt++) {
+      await sleep(Math.min(500 * 2 ** attempt, 5000), signal);
+      const now = await this.call('status', { token: this.token });
+      if (now.finalized) return now.finalized;
+      if (now.status !== 'checking') {
+        throw problem('upload_rejected', now.error || `The file was not accepted (${now.status}).`, { api: true, status: 422 });
+      }
     }
   }
 

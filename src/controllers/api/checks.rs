@@ -21,6 +21,31 @@ use crate::{
 /// The statuses finalize moves an upload from.
 pub const OPEN: [UploadStatus; 2] = [UploadStatus::Prepared, UploadStatus::Uploading];
 
+/// The statuses a check may refuse an upload in: open, or checking in the background.
+const CHECKABLE: [UploadStatus; 3] = [
+    UploadStatus::Prepared,
+    UploadStatus::Uploading,
+    UploadStatus::Checking,
+];
+
+/// An ETag without its quotes.
+pub fn unquote(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+/// Whether `upload`'s checks run in the background (finalize answers 202 `checking`): when they
+/// may take long (scanners to run, or a promotion from quarantine) and the file has at least
+/// `checks.background_above` bytes.
+pub fn in_background(joist: &Joist, upload: &Upload) -> bool {
+    let scanned = !joist.scanners().is_empty()
+        && joist
+            .fields()
+            .get(&upload.field)
+            .is_some_and(crate::Field::inspects);
+    let size = u64::try_from(upload.size).unwrap_or_default();
+    (scanned || upload.landing_key.is_some()) && size >= joist.config().checks.background_above
+}
+
 /// Where the upload's object is: where it landed, or (quarantined, promoted by an earlier
 /// finalize that stopped before recording it) at its key.
 ///
@@ -56,7 +81,8 @@ async fn refuse(
         error: Some(reason),
         ..Changes::default()
     };
-    match Upload::transition_raising(&ctx.db, upload.id, (&OPEN[..], status), changes, event).await
+    match Upload::transition_raising(&ctx.db, upload.id, (&CHECKABLE[..], status), changes, event)
+        .await
     {
         Ok(Some(refused)) => events::raise(ctx, joist, refused.id).await,
         Ok(None) => {}
@@ -189,4 +215,45 @@ pub async fn passed(
         store.delete(at).await?;
     }
     Ok(metadata)
+}
+
+/// Runs every check on the object (`object` at `at`) and records the upload finalized, from one
+/// of `from`, raising `event`: the finalized record, or `None` when another call changed the
+/// upload first.
+///
+/// # Errors
+/// As [`passed`], or when the database fails.
+pub async fn check_and_record(
+    ctx: &AppContext,
+    joist: &Joist,
+    upload: &Upload,
+    (from, event): (&[UploadStatus], Option<UploadEventKind>),
+    (object, at): (ObjectInfo, &str),
+) -> Result<Option<Upload>, ApiError> {
+    let metadata = passed(ctx, joist, upload, event, at).await?;
+    let object = if at == upload.key {
+        object
+    } else {
+        joist.store().head(&upload.key).await?.unwrap_or(object)
+    };
+    let mut recorded = match upload.metadata.clone() {
+        Some(serde_json::Value::Object(existing)) => existing,
+        _ => serde_json::Map::new(),
+    };
+    recorded.extend(metadata.to_map());
+    let changes = Changes {
+        metadata: Some(serde_json::Value::Object(recorded)),
+        etag: object.etag.map(|etag| unquote(&etag).to_string()),
+        checksum: object
+            .checksum_sha256
+            .map(|checksum| format!("sha256:{checksum}")),
+        finalized: true,
+        ..Changes::default()
+    };
+    let to = (from, UploadStatus::Finalized);
+    let moved = Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await?;
+    if let Some(finalized) = &moved {
+        events::raise(ctx, joist, finalized.id).await;
+    }
+    Ok(moved)
 }

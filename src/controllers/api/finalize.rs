@@ -2,21 +2,26 @@
 
 use std::collections::BTreeMap;
 
-use axum::{Json, extract::State, http::request::Parts};
+use axum::{
+    Json,
+    extract::State,
+    http::{StatusCode, request::Parts},
+    response::{IntoResponse, Response},
+};
 use loco_rs::app::AppContext;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    access,
-    checks::{self, OPEN},
+    access, background,
+    checks::{self, OPEN, unquote},
     error::ApiError,
     json::ApiJson,
 };
 use crate::{
     FileMetadata, Joist,
-    events::{self, UploadEventKind},
+    events::UploadEventKind,
     models::{Upload, UploadMode, UploadStatus, uploads::Changes},
     s3::StoreError,
     signing::{Purpose, UploadClaims},
@@ -61,11 +66,8 @@ pub struct FinalizeResponse {
     pub metadata: FileMetadata,
 }
 
-fn unquote(etag: &str) -> &str {
-    etag.trim().trim_matches('"')
-}
-
-fn respond(joist: &Joist, upload: &Upload) -> FinalizeResponse {
+/// The finalize answer for a finalized (or attached) upload: its field value and metadata.
+pub fn respond(joist: &Joist, upload: &Upload) -> FinalizeResponse {
     let finalized_at = upload.finalized_at.unwrap_or(upload.updated_at).timestamp();
     let lifetime = i64::try_from(joist.config().field_value_lifetime).unwrap_or(i64::MAX / 2);
     let claims = UploadClaims {
@@ -172,8 +174,14 @@ fn single_etag(parts: Option<&[ClientPart]>) -> Option<&str> {
         .map(|part| part.etag.as_str())
 }
 
-/// The record after another call finished it first, or the conflict.
-async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<FinalizeResponse, ApiError> {
+/// The 202 answer while an upload's checks run in the background.
+fn checking(id: Uuid) -> Response {
+    let body = json!({ "upload": id, "status": UploadStatus::Checking });
+    (StatusCode::ACCEPTED, Json(body)).into_response()
+}
+
+/// The record after another call finished it first (or is checking it), or the conflict.
+async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<Response, ApiError> {
     let upload = Upload::find(&ctx.db, id).await?;
     match upload {
         Some(upload)
@@ -182,8 +190,9 @@ async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<FinalizeRe
                 UploadStatus::Finalized | UploadStatus::Attached
             ) =>
         {
-            Ok(respond(joist, &upload))
+            Ok(Json(respond(joist, &upload)).into_response())
         }
+        Some(upload) if upload.status == UploadStatus::Checking => Ok(checking(upload.id)),
         Some(upload) => Err(closed(upload.status)),
         None => Err(ApiError::conflict(
             "upload_gone",
@@ -204,7 +213,7 @@ async fn finalize(
     State(ctx): State<AppContext>,
     request: Parts,
     ApiJson(body): ApiJson<FinalizeRequest>,
-) -> Result<Json<FinalizeResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
     // One finalize per upload at a time in this process; the others then read its result.
     let _guard = joist.lock_upload(upload.id).await;
@@ -213,8 +222,9 @@ async fn finalize(
         .ok_or_else(|| ApiError::conflict("upload_gone", "the upload no longer exists"))?;
     match upload.status {
         UploadStatus::Finalized | UploadStatus::Attached => {
-            return Ok(Json(respond(&joist, &upload)));
+            return Ok(Json(respond(&joist, &upload)).into_response());
         }
+        UploadStatus::Checking => return Ok(checking(upload.id)),
         UploadStatus::Prepared | UploadStatus::Uploading => {}
         status => return Err(closed(status)),
     }
@@ -247,7 +257,7 @@ async fn finalize(
     // and the conditional state change below lets one call record it.
     let Some((object, at)) = checks::locate(store, &upload).await? else {
         if completed_elsewhere {
-            return settled(&ctx, &joist, upload.id).await.map(Json);
+            return settled(&ctx, &joist, upload.id).await;
         }
         return Err(incomplete(&[1]));
     };
@@ -276,28 +286,20 @@ async fn finalize(
     if object.size != declared {
         return Err(checks::size_mismatch(&ctx, &joist, &upload, object.size, event).await);
     }
-    let metadata = checks::passed(&ctx, &joist, &upload, event, at).await?;
-    let mut recorded = match upload.metadata.clone() {
-        Some(serde_json::Value::Object(existing)) => existing,
-        _ => serde_json::Map::new(),
-    };
-    recorded.extend(metadata.to_map());
-    let changes = Changes {
-        metadata: Some(serde_json::Value::Object(recorded)),
-        etag: object.etag.map(|etag| unquote(&etag).to_string()),
-        checksum: object
-            .checksum_sha256
-            .map(|checksum| format!("sha256:{checksum}")),
-        finalized: true,
-        ..Changes::default()
-    };
-    let to = (&OPEN[..], UploadStatus::Finalized);
-    match Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await? {
-        Some(finalized) => {
-            events::raise(&ctx, &joist, finalized.id).await;
-            Ok(Json(respond(&joist, &finalized)))
+    if checks::in_background(&joist, &upload) {
+        let to = UploadStatus::Checking;
+        if Upload::transition(&ctx.db, upload.id, &OPEN, to, Changes::default())
+            .await?
+            .is_some()
+        {
+            background::spawn(&ctx, &joist, upload.id);
         }
-        None => settled(&ctx, &joist, upload.id).await.map(Json),
+        return settled(&ctx, &joist, upload.id).await;
+    }
+    let from = (&OPEN[..], event);
+    match checks::check_and_record(&ctx, &joist, &upload, from, (object, at)).await? {
+        Some(finalized) => Ok(Json(respond(&joist, &finalized)).into_response()),
+        None => settled(&ctx, &joist, upload.id).await,
     }
 }
 

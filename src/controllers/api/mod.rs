@@ -2,6 +2,7 @@
 
 mod abort;
 mod access;
+pub(crate) mod background;
 mod checks;
 pub mod error;
 mod finalize;

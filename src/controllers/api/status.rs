@@ -5,7 +5,12 @@ use loco_rs::app::AppContext;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{access, error::ApiError, json::ApiJson};
+use super::{
+    access,
+    error::ApiError,
+    finalize::{self, FinalizeResponse},
+    json::ApiJson,
+};
 use crate::{
     Joist,
     models::{Upload, UploadMode, UploadStatus},
@@ -39,6 +44,13 @@ pub struct StatusResponse {
     pub status: UploadStatus,
     /// Parts already in the store, of the right size (empty once finalized).
     pub parts_done: Vec<PartDone>,
+    /// Once finalized (or attached): what `/finalize` answers, with the field value. A client
+    /// whose finalize answered `202 checking` polls `/status` for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalized: Option<FinalizeResponse>,
+    /// Why a `failed`, `rejected` or `aborted` upload ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The parts of an open upload that the store holds at their planned size.
@@ -95,10 +107,20 @@ async fn status(
     } else {
         upload.mark_uploading(&ctx.db).await?
     };
+    let finalized = matches!(status, UploadStatus::Finalized | UploadStatus::Attached)
+        .then(|| finalize::respond(&joist, &upload));
+    let error = matches!(
+        status,
+        UploadStatus::Failed | UploadStatus::Rejected | UploadStatus::Aborted
+    )
+    .then(|| upload.error.clone())
+    .flatten();
     Ok(Json(StatusResponse {
         upload: upload.id,
         status,
         parts_done,
+        finalized,
+        error,
     }))
 }
 

@@ -14,6 +14,10 @@ pub enum Status {
     /// The client asked for part URLs: bytes are on their way.
     #[sea_orm(string_value = "uploading")]
     Uploading,
+    /// In the store at its size; its checks (scanners, promotion from quarantine) run in the
+    /// background.
+    #[sea_orm(string_value = "checking")]
+    Checking,
     /// Verified in the store; waiting to be attached to a record.
     #[sea_orm(string_value = "finalized")]
     Finalized,
@@ -36,9 +40,10 @@ pub enum Status {
 
 impl Status {
     /// Every status, in life order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Prepared,
         Self::Uploading,
+        Self::Checking,
         Self::Finalized,
         Self::Attached,
         Self::Aborted,
@@ -53,6 +58,7 @@ impl Status {
         match self {
             Self::Prepared => "prepared",
             Self::Uploading => "uploading",
+            Self::Checking => "checking",
             Self::Finalized => "finalized",
             Self::Attached => "attached",
             Self::Aborted => "aborted",
