@@ -1,10 +1,14 @@
 // Finalize checks what was really uploaded, seen from the browser: a lying file is refused with
 // the reason shown in the form, a real JPEG (made by Chromium's own encoder) shows its
-// dimensions, and a 20000×20000 PNG is refused by max_pixels without anything decoding it.
+// dimensions, a 20000×20000 PNG is refused by max_pixels without anything decoding it; and with
+// clamd and quarantine (checked in the background), EICAR is refused after "Checking…" while a
+// clean file is promoted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { events, launch, newPage, screenshots, startDemo } from './support.mjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { events, launch, newPage, screenshots, sha256OfUrl, startDemo, testFile } from './support.mjs';
 
 const PHOTO_INPUT = '[data-joist-field="photo.image"] input[type=file]';
 
@@ -99,6 +103,48 @@ describe('finalize checks the bytes, seen in Chromium', () => {
     const outcome = await settled(page);
     assert.equal(outcome.code, 'image_dimensions', JSON.stringify(outcome));
     assert.match(outcome.message, /400000000 pixels; this field takes at most 40000000 \(max_pixels\)/);
+    await page.close();
+  });
+});
+
+describe('quarantine and clamd, seen in Chromium', () => {
+  let demo;
+  let browser;
+  before(async () => {
+    assert.ok(process.env.JOIST_TEST_CLAMD, 'JOIST_TEST_CLAMD: scripts/test starts clamd');
+    demo = await startDemo('embedded', {
+      env: () => ({ JOIST_CLAMD: process.env.JOIST_TEST_CLAMD, JOIST_QUARANTINE: 'true', JOIST_CHECK_BACKGROUND_ABOVE: '1' }),
+    });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it('refuses EICAR after checking it, and promotes a clean file', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${demo.url}/cars/new`);
+    const eicar = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
+    assert.equal(eicar.length, 68);
+    await page.setInputFiles('[data-joist-field="car.owners_manual"] input[type=file]', { name: 'eicar.txt', mimeType: 'text/plain', buffer: eicar });
+    const outcome = await settled(page);
+    assert.equal(outcome.code, 'upload_rejected', JSON.stringify(outcome));
+    assert.ok((await events(page, 'checking')).length === 1, 'the form showed Checking…');
+    assert.match(await page.textContent('[data-joist-field="car.owners_manual"] [data-joist-error]'), /eicar\.txt: the file was refused by a scan: Joist-Test-EICAR\S* \(clamav\)/);
+    await page.screenshot({ path: `${screenshots}/content-eicar-refused.png`, fullPage: true });
+
+    const clean = testFile('manual.pdf', 3 << 20, 77);
+    await page.goto(`${demo.url}/cars/new`);
+    await page.fill('#car-name', 'Checked');
+    await page.setInputFiles('[data-joist-field="car.owners_manual"] input[type=file]', clean.path);
+    const done = await settled(page);
+    assert.equal(done.type, 'complete', JSON.stringify(done));
+    assert.ok(!done.key.startsWith('quarantine/'), done.key);
+    await Promise.all([page.waitForURL(/\/cars\/\d+$/), page.click('#car-form button[type=submit]')]);
+    assert.equal(await sha256OfUrl(await page.getAttribute('#manual-link', 'href')), clean.sha256);
+    assert.ok(existsSync(join(demo.storeRoot, 'joist-demo', done.key)), 'promoted to its key');
+    assert.ok(!existsSync(join(demo.storeRoot, 'joist-demo', 'quarantine', done.key)), 'the quarantine copy is gone');
     await page.close();
   });
 });

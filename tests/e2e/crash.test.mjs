@@ -5,49 +5,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { api, pngFile, sha256, startDemo, until } from './support.mjs';
-
-/** A TCP proxy to `upstream` whose `mode` decides what happens to GET requests without a Range header: `pass`, `hold` (never answered) or `refuse` (connection reset). */
-async function readProxy(upstream) {
-  const { hostname, port } = new URL(upstream);
-  const state = { mode: 'pass', held: 0, refused: 0 };
-  const sockets = new Set();
-  const server = createServer((client) => {
-    sockets.add(client);
-    const backend = connect(Number(port), hostname);
-    let holding = false;
-    client.on('data', (chunk) => {
-      if (holding) return;
-      const request = chunk.toString('latin1');
-      if (request.startsWith('GET ') && !/\r\nrange:/i.test(request) && state.mode !== 'pass') {
-        if (state.mode === 'hold') {
-          holding = true;
-          state.held += 1;
-        } else {
-          state.refused += 1;
-          client.resetAndDestroy();
-          backend.destroy();
-        }
-        return;
-      }
-      backend.write(chunk);
-    });
-    backend.on('data', (chunk) => { if (!holding) client.write(chunk); });
-    const close = () => { client.destroy(); backend.destroy(); sockets.delete(client); };
-    client.on('error', close);
-    backend.on('error', close);
-    client.on('close', close);
-    backend.on('close', () => { if (!holding) close(); });
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    state,
-    close: () => { for (const socket of sockets) socket.destroy(); server.close(); },
-  };
-}
+import { api, holdingProxy, pngFile, sha256, startDemo, until } from './support.mjs';
 
 /** The demo's events and the upload's metadata, read from its SQLite database. */
 function recorded(demo, upload) {
@@ -84,7 +43,8 @@ describe('events across SIGKILL', () => {
   it('starts the demo with its store reads behind the proxy', async () => {
     demo = await startDemo('garage', {
       env: async (store) => {
-        proxy = await readProxy(store.JOIST_ENDPOINT);
+        // the handler's whole-object reads; finalize's own range reads pass
+        proxy = await holdingProxy(store.JOIST_ENDPOINT, (request) => request.startsWith('GET ') && !/\r\nrange:/i.test(request));
         return {
           JOIST_ENDPOINT: proxy.url, JOIST_PUBLIC_ENDPOINT: store.JOIST_ENDPOINT,
           JOIST_EVENT_LEASE: '3', JOIST_EVENT_BACKOFF: '4000', JOIST_EVENT_SWEEP_INTERVAL: '200',

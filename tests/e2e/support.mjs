@@ -335,3 +335,46 @@ export async function api(base, call, body) {
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
+
+/**
+ * A TCP proxy to `upstream` whose `state.mode` decides what happens to the requests `matches`
+ * (given the request's first bytes as text): `pass`, `hold` (never answered) or `refuse`
+ * (connection reset). Answers its url, state (with `held` and `refused` counts) and close.
+ */
+export async function holdingProxy(upstream, matches) {
+  const { hostname, port } = new URL(upstream);
+  const state = { mode: 'pass', held: 0, refused: 0 };
+  const sockets = new Set();
+  const server = createServer((client) => {
+    sockets.add(client);
+    const backend = connect(Number(port), hostname);
+    let holding = false;
+    client.on('data', (chunk) => {
+      if (holding) return;
+      if (state.mode !== 'pass' && matches(chunk.toString('latin1'))) {
+        if (state.mode === 'hold') {
+          holding = true;
+          state.held += 1;
+        } else {
+          state.refused += 1;
+          client.resetAndDestroy();
+          backend.destroy();
+        }
+        return;
+      }
+      backend.write(chunk);
+    });
+    backend.on('data', (chunk) => { if (!holding) client.write(chunk); });
+    const close = () => { client.destroy(); backend.destroy(); sockets.delete(client); };
+    client.on('error', close);
+    backend.on('error', close);
+    client.on('close', close);
+    backend.on('close', () => { if (!holding) close(); });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    state,
+    close: () => { for (const socket of sockets) socket.destroy(); server.close(); },
+  };
+}
