@@ -136,14 +136,12 @@ fn refusal_answer(refusal: &Refusal) -> ApiError {
 /// Why a scan refused the file, or kept it from being decided, as recorded and answered.
 fn scan_refusal(outcome: Result<Finding, ScanError>) -> (String, ApiError) {
     match outcome {
-        Ok(Finding { scanner, signature }) => (
-            format!("{scanner} found {signature}"),
-            ApiError::invalid(
-                "infected",
-                format!("the file was refused by a scan: {signature}"),
-            )
-            .with_details(json!({ "scanner": scanner, "signature": signature })),
-        ),
+        Ok(Finding { scanner, signature }) => {
+            let reason = format!("the file was refused by a scan: {signature} ({scanner})");
+            let details = json!({ "scanner": scanner, "signature": signature });
+            let answer = ApiError::invalid("infected", reason.clone()).with_details(details);
+            (reason, answer)
+        }
         Err(error) => (
             error.to_string(),
             ApiError::invalid(
