@@ -147,6 +147,11 @@ impl Joist {
                 key: "public_fields".into(),
                 message,
             })?;
+        let fields = if config.checks.inspect {
+            fields
+        } else {
+            fields.without_inspection()
+        };
         let settings = store_settings(&config).await?;
         let store = Store::new(&settings).map_err(|message| config_error("ca_file", message))?;
         if let Err(error) = store.credentials().await {

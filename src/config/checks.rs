@@ -23,6 +23,10 @@ pub enum ScanUnavailable {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksConfig {
+    /// Inspect every field's files at finalize (their real type, image metadata, scanners);
+    /// `false` is [`crate::Field::skip_inspection`] for every field. Default `true`.
+    #[serde(default = "default_inspect")]
+    pub inspect: bool,
     /// Every field's uploads land under `quarantine_prefix`, which only the server reads; after
     /// every check passed, finalize copies the object to its final key (server-side) and deletes
     /// the quarantine copy. A field can ask for it alone with `Field::quarantine`. Default `false`.
@@ -64,6 +68,7 @@ pub struct ChecksConfig {
 impl Default for ChecksConfig {
     fn default() -> Self {
         Self {
+            inspect: true,
             quarantine: false,
             quarantine_prefix: default_quarantine_prefix(),
             clamd: None,
@@ -74,6 +79,10 @@ impl Default for ChecksConfig {
             keep_rejected: false,
         }
     }
+}
+
+const fn default_inspect() -> bool {
+    true
 }
 
 fn default_quarantine_prefix() -> String {

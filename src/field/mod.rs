@@ -276,6 +276,17 @@ impl Fields {
         self.by_name.values()
     }
 
+    /// Every field with [`Field::skip_inspection`] (the config's `checks.inspect: false`).
+    #[must_use]
+    pub fn without_inspection(mut self) -> Self {
+        self.by_name = self
+            .by_name
+            .into_iter()
+            .map(|(name, field)| (name, field.skip_inspection()))
+            .collect();
+        self
+    }
+
     /// Makes the named fields public (the config's `public_fields`).
     ///
     /// # Errors

@@ -98,6 +98,8 @@ pub fn reconcile(declared: &str, detected: &Detected) -> Result<String, String> 
                 Err((*kind).to_string())
             }
         }
+        // `infer` names some formats `application/octet-stream`: unknown stays unknown.
+        Detected::Binary if declared == UNKNOWN => Ok(UNKNOWN.into()),
         Detected::Text if is_textual(declared) => Ok(declared.to_string()),
         Detected::Text if declared == UNKNOWN => Ok("text/plain".into()),
         Detected::Text | Detected::Binary
@@ -186,6 +188,10 @@ mod tests {
         assert_eq!(
             reconcile("application/x-parquet", &Detected::Binary).unwrap(),
             "application/x-parquet"
+        );
+        assert_eq!(
+            reconcile("application/octet-stream", &Detected::Binary).unwrap(),
+            "application/octet-stream"
         );
     }
 }

@@ -176,3 +176,110 @@ async fn quarantined_uploads_are_promoted_on_every_store() {
         .await;
     }
 }
+
+/// 1 MiB blocks, each stamped with its index: distinct, cheap to make, checkable anywhere.
+fn block(index: u64) -> Vec<u8> {
+    static BASE: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| bytes(MIB, 66));
+    let mut block = BASE.clone();
+    block[..8].copy_from_slice(&index.to_be_bytes());
+    block
+}
+
+#[tokio::test]
+async fn six_gib_are_promoted_by_upload_part_copy_on_garage() {
+    const SIZE: u64 = 6 << 30;
+    const PART: u64 = 512 << 20;
+    let Some(store) = crate::support::stores::garage() else {
+        return;
+    };
+    let prefix = format!("big-{}/", Uuid::new_v4().simple());
+    request_with(
+        |config| {
+            store.configure(config, &prefix);
+            crate::support::joist_block(config)["part_size"] = json!("512 MiB");
+        },
+        StartMode::ServerOnly,
+        |server, ctx| async move {
+            let prepared = prepare(
+                &server,
+                QUARANTINED,
+                "big.bin",
+                usize::try_from(SIZE).unwrap(),
+                "application/octet-stream",
+            )
+            .await;
+            assert_eq!(prepared["part_count"], 12, "{prepared}");
+            let token = prepared["token"].as_str().unwrap();
+            let blocks_per_part = PART / MIB as u64;
+            for number in 1..=12_u64 {
+                let (_, signed) = post(
+                    &server,
+                    "parts",
+                    &json!({"token": token, "numbers": [number]}),
+                )
+                .await;
+                let first = (number - 1) * blocks_per_part;
+                let body: Vec<u8> = (first..first + blocks_per_part).flat_map(block).collect();
+                assert_eq!(
+                    put_part(&signed["parts"][0], &body).await.0,
+                    200,
+                    "part {number}"
+                );
+            }
+            let (status, body) = post(&server, "finalize", &json!({"token": token})).await;
+            assert_eq!(
+                (status, &body["status"]),
+                (202, &json!("checking")),
+                "{body}"
+            );
+            let mut done = Value::Null;
+            for _ in 0..1200 {
+                let (_, now) = post(&server, "status", &json!({"token": token})).await;
+                if now["status"] != "checking" {
+                    done = now;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert_eq!(done["status"], "finalized", "{done}");
+            let upload = record(&ctx, &prepared).await;
+            let joist = Joist::from_context(&ctx).unwrap();
+            let object = joist
+                .store()
+                .head(&upload.key)
+                .await
+                .unwrap()
+                .expect("promoted");
+            assert_eq!(object.size, SIZE);
+            assert_eq!(
+                joist.store().head(upload.landing()).await.unwrap(),
+                None,
+                "the quarantine copy is gone"
+            );
+            // Blocks from the start, each part boundary and the end are where they belong.
+            for index in [
+                0,
+                blocks_per_part - 1,
+                blocks_per_part,
+                6 * blocks_per_part + 7,
+                SIZE / MIB as u64 - 1,
+            ] {
+                let start = index * MIB as u64;
+                let range = joist
+                    .store()
+                    .client()
+                    .get_object()
+                    .bucket(joist.store().bucket())
+                    .key(&upload.key)
+                    .range(format!("bytes={start}-{}", start + MIB as u64 - 1))
+                    .send()
+                    .await
+                    .unwrap();
+                let read = range.body.collect().await.unwrap().into_bytes();
+                assert!(read[..] == block(index)[..], "block {index}");
+            }
+            joist.store().delete(&upload.key).await.unwrap();
+        },
+    )
+    .await;
+}

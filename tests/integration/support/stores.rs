@@ -49,6 +49,11 @@ fn remote(name: &'static str, variable: &str) -> Option<StoreUnderTest> {
     })
 }
 
+/// Garage alone, when it is running (the full suite insists).
+pub fn garage() -> Option<StoreUnderTest> {
+    remote("garage", "GARAGE")
+}
+
 /// The embedded endpoint, then Garage and MiniStack when they are running.
 pub fn stores() -> Vec<StoreUnderTest> {
     let mut stores = vec![StoreUnderTest {
