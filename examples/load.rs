@@ -1,6 +1,6 @@
-//! A load client for joist's API, for BENCHMARKS.md: `prepare` (or `finalize` of single uploads
-//! it makes first) against a running app, at one concurrency, bounded in count; prints requests
-//! per second, p50, p99 and the mean response size. Loopback only.
+//! A load client for joist's API, for BENCHMARKS.md: `prepare` (or `finalize` of uploads it makes
+//! first, single or multipart) against a running app, at one concurrency, bounded in count;
+//! prints requests per second, p50, p99 and the mean response size. Loopback only.
 //!
 //! ```sh
 //! cargo run --release --example load -- http://127.0.0.1:5150 prepare 5TiB 16 2000
@@ -61,7 +61,18 @@ fn prepare_body(size: u64, n: usize) -> Value {
     json!({"field": FIELD, "filename": format!("load-{n}.bin"), "size": size, "content_type": "application/octet-stream"})
 }
 
-/// Prepares and PUTs `count` single uploads of `size` bytes; returns their finalize bodies.
+/// PUTs `bytes` to a part URL with the headers it names.
+async fn put(client: &reqwest::Client, part: &Value, bytes: Vec<u8>) {
+    let mut put = client.put(part["url"].as_str().expect("a URL")).body(bytes);
+    for (name, value) in part["headers"].as_object().expect("headers") {
+        put = put.header(name, value.as_str().expect("a header"));
+    }
+    let status = put.send().await.expect("the store answers").status();
+    assert_eq!(status.as_u16(), 200, "a part PUT");
+}
+
+/// Prepares and PUTs `count` uploads of `size` bytes (in one PUT or in parts, four at a time);
+/// returns their finalize bodies.
 async fn uploaded(client: &reqwest::Client, run: &Run, count: usize) -> Vec<Value> {
     let content = vec![b'j'; usize::try_from(run.size).expect("a size that fits memory")];
     let mut bodies = Vec::with_capacity(count);
@@ -74,25 +85,36 @@ async fn uploaded(client: &reqwest::Client, run: &Run, count: usize) -> Vec<Valu
         .await;
         assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
         let prepared: Value = serde_json::from_slice(&body).expect("JSON");
-        assert_eq!(
-            prepared["mode"], "single",
-            "finalize runs use single uploads"
-        );
-        let part = &prepared["parts"][0];
-        let mut put = client
-            .put(part["url"].as_str().expect("a URL"))
-            .body(content.clone());
-        for (name, value) in part["headers"].as_object().expect("headers") {
-            put = put.header(name, value.as_str().expect("a header"));
+        let part_size = usize::try_from(prepared["part_size"].as_u64().expect("a part size"))
+            .expect("a part size that fits");
+        let part_count = prepared["part_count"].as_u64().expect("a part count");
+        let window = prepared["parts"].as_array().expect("parts").len().max(1) as u64;
+        for first in (1..=part_count).step_by(usize::try_from(window).unwrap_or(1)) {
+            let numbers: Vec<u64> = (first..(first + window).min(part_count + 1)).collect();
+            let (status, body) = post(
+                client,
+                &format!("{}/api/joist/parts", run.base),
+                &json!({"token": prepared["token"], "numbers": numbers}),
+            )
+            .await;
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+            let signed: Value = serde_json::from_slice(&body).expect("JSON");
+            let puts = signed["parts"]
+                .as_array()
+                .expect("parts")
+                .iter()
+                .map(|part| {
+                    let number = usize::try_from(part["number"].as_u64().expect("a number"))
+                        .expect("a part number");
+                    let start = (number - 1) * part_size;
+                    let end = (start + part_size).min(content.len());
+                    put(client, part, content[start..end].to_vec())
+                });
+            stream::iter(puts)
+                .buffer_unordered(4)
+                .collect::<Vec<()>>()
+                .await;
         }
-        assert_eq!(
-            put.send()
-                .await
-                .expect("the store answers")
-                .status()
-                .as_u16(),
-            200
-        );
         bodies.push(json!({"token": prepared["token"]}));
     }
     bodies
