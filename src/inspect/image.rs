@@ -182,6 +182,34 @@ mod tests {
         assert!(limits.check(&read(&png_header(800, 600)).unwrap()).is_ok());
     }
 
+    /// A JPEG header: an APP1 EXIF block (little-endian TIFF, one IFD entry: Orientation) and a
+    /// baseline frame header of `width` × `height`.
+    fn jpeg_header(width: u16, height: u16, orientation: u16) -> Vec<u8> {
+        let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        tiff.extend_from_slice(&orientation.to_le_bytes());
+        tiff.extend_from_slice(b"\0\0\0\0\0\0");
+        let mut jpeg = b"\xff\xd8\xff\xe1".to_vec();
+        jpeg.extend_from_slice(&u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
+        jpeg.extend_from_slice(b"Exif\0\0");
+        jpeg.extend_from_slice(&tiff);
+        jpeg.extend_from_slice(b"\xff\xc0\0\x11\x08");
+        jpeg.extend_from_slice(&height.to_be_bytes());
+        jpeg.extend_from_slice(&width.to_be_bytes());
+        jpeg.extend_from_slice(b"\x03\x01\x22\0\x02\x11\x01\x03\x11\x01\xff\xd9");
+        jpeg
+    }
+
+    #[test]
+    fn reads_a_jpegs_size_and_exif_orientation() {
+        let rotated = read(&jpeg_header(4000, 3000, 6)).unwrap();
+        assert_eq!(
+            (rotated.width, rotated.height, rotated.orientation),
+            (4000, 3000, Some(6))
+        );
+        // An orientation out of EXIF's 1-8 is not one.
+        assert_eq!(read(&jpeg_header(10, 10, 42)).unwrap().orientation, None);
+    }
+
     #[test]
     fn a_truncated_or_foreign_header_reads_as_nothing() {
         assert_eq!(read(&png_header(5, 5)[..12]), None);
