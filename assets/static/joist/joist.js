@@ -12,6 +12,7 @@
  */
 
 const WAITING = 'Waiting for uploads to finish…';
+const REFUSED = new Set(['content_mismatch', 'image_dimensions', 'unreadable_image', 'infected', 'scan_failed', 'upload_rejected']);
 const ETAG_HIDDEN = 'The store did not expose the ETag header: its CORS rule must list ETag in ExposeHeaders';
 
 const controllers = new WeakMap();
@@ -406,8 +407,10 @@ class Upload {
     this.state = 'failed';
     this.error = error.message || String(error);
     if (error.api && error.status < 500) this.forgetRecord();
-    const retry = button('Retry', 'joist-retry', () => this.retry());
-    this.show('failed', this.error, retry, button('Remove', 'joist-upload-remove', () => this.discard()));
+    const remove = button('Remove', 'joist-upload-remove', () => this.discard());
+    // The file itself was refused: sending it again cannot help.
+    if (REFUSED.has(error.code)) this.show('failed', this.error, remove);
+    else this.show('failed', this.error, button('Retry', 'joist-retry', () => this.retry()), remove);
     this.field.alert(`${this.file.name}: ${this.error}`);
     this.emit('error', { code: error.code || 'client_error', message: this.error });
   }

@@ -204,7 +204,7 @@ async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<Response, 
 fn closed(status: UploadStatus) -> ApiError {
     ApiError::conflict(
         "upload_closed",
-        "this upload was aborted or failed; start a new one",
+        "this upload was aborted, failed or rejected; start a new one",
     )
     .with_details(json!({ "status": status }))
 }
