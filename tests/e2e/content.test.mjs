@@ -5,42 +5,15 @@
 // clean file is promoted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deflateSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { events, launch, newPage, screenshots, sha256OfUrl, startDemo, testFile } from './support.mjs';
+import { events, launch, newPage, pngBytes, screenshots, sha256OfUrl, startDemo, testFile } from './support.mjs';
 
 const PHOTO_INPUT = '[data-joist-field="photo.image"] input[type=file]';
 
-function crc32(bytes) {
-  let crc = ~0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
-
-function chunk(type, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
 /** A valid black 1-bit greyscale PNG of `width` × `height`: 400 Mpx compress to a few KiB. */
 function blackPng(width, height) {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([1, 0, 0, 0, 0], 8);
-  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngBytes(width, height, 1, 0, Buffer.alloc((1 + Math.ceil(width / 8)) * height));
 }
 
 /** Waits for the photo field's first upload to end, completed or refused. */

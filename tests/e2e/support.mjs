@@ -276,13 +276,18 @@ export function gradientPng(name, width, height, from, to) {
       for (let c = 0; c < 3; c++) rows[row + 1 + x * 3 + c] = Math.round(from[c] + (to[c] - from[c]) * t);
     }
   }
+  writeFileSync(path, pngBytes(width, height, 8, 2, rows));
+  return path;
+}
+
+/** A PNG of `width` × `height` (IHDR's `bitDepth` and `colorType`) whose filtered scanlines are `rows`. */
+export function pngBytes(width, height, bitDepth, colorType, rows) {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
+  header.set([bitDepth, colorType, 0, 0, 0], 8);
   const signature = Buffer.from('89504e470d0a1a0a', 'hex');
-  writeFileSync(path, Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]));
-  return path;
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 function adler(bytes) {
