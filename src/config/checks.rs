@@ -6,8 +6,9 @@ use serde::Deserialize;
 use super::ConfigError;
 use crate::scan::ClamdAddress;
 
-/// What to do with an upload when a scanner cannot give a verdict (down, timed out, answered
-/// garbage). Either way the file is never let through unchecked.
+/// What to do with an upload when a scanner cannot be asked (down, timed out, the file unreadable
+/// in the store). Either way the file is never let through unchecked; a scanner that answers
+/// something other than a verdict (garbage, clamd's size limit) always rejects it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanUnavailable {

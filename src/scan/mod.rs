@@ -1,9 +1,10 @@
 //! Scanners: host-supplied checks (a virus scanner, say) that every inspected upload must pass
 //! before finalize issues its field value. joist ships [`ClamAv`], set up by the `clamd` config key.
 //!
-//! A scanner that cannot give a verdict never lets a file through: with `scan_unavailable: retry`
-//! (the default) finalize answers 503 and the upload stays open for a later finalize; with
-//! `reject` the upload is rejected.
+//! A scanner that cannot give a verdict never lets a file through. One that answers something
+//! else (garbage, an error such as clamd's stream size limit) rejects the upload. One that cannot
+//! be reached: with `checks.scan_unavailable: retry` (the default) finalize answers 503 and the
+//! upload stays open for a later finalize; with `reject` the upload is rejected.
 
 mod clamav;
 

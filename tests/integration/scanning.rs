@@ -135,56 +135,59 @@ async fn fake_clamd(answer: &'static [u8]) -> String {
     format!("tcp://{address}")
 }
 
+/// Finalizes a small text upload with `checks` (and `clamd` at `address`): the upload and the
+/// finalize answer's status and code.
+async fn finalized_with(address: String, mut checks: Value) -> (Upload, u16, String, bool) {
+    checks["clamd"] = json!(address);
+    let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = outcome.clone();
+    request_with(
+        |config| joist_block(config)["checks"] = checks,
+        StartMode::ServerOnly,
+        |server, ctx| async move {
+            let (prepared, (status, body)) = finalized(&server, PUBLIC_DOC, b"fine text").await;
+            let upload = record(&ctx, &prepared).await;
+            let kept = stored(&ctx, &upload.key).await.is_some();
+            let code = body["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            *seen.lock().unwrap() = Some((upload, status, code, kept));
+        },
+    )
+    .await;
+    let outcome = outcome.lock().unwrap().take();
+    outcome.expect("the test ran")
+}
+
 #[tokio::test]
 async fn a_scanner_that_is_down_or_answers_garbage_lets_nothing_through() {
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("tcp://{}", listener.local_addr().unwrap())
     };
+    // Down: the upload waits (503, open, its file kept), or is rejected, by config.
+    let (upload, status, code, kept) =
+        finalized_with(closed.clone(), json!({"scan_timeout": 5})).await;
+    assert_eq!((status, code.as_str()), (503, "scanner_unavailable"));
+    assert!(
+        upload.is_open() && kept,
+        "the upload waits for a scanner: {:?}",
+        upload.status
+    );
+    let (upload, status, code, kept) =
+        finalized_with(closed, json!({"scan_unavailable": "reject"})).await;
+    assert_eq!(
+        (status, code.as_str(), upload.status, kept),
+        (422, "scan_failed", UploadStatus::Rejected, false)
+    );
+
+    // Garbage: no verdict will come of it, so it is rejected with what the scanner said.
     let garbage = fake_clamd(b"\xff\xfe what is this\0").await;
-    for address in [closed, garbage] {
-        let retry = address.clone();
-        request_with(
-            |config| {
-                joist_block(config)["checks"] = json!({"clamd": retry, "scan_timeout": 5});
-            },
-            StartMode::ServerOnly,
-            |server, ctx| async move {
-                let (prepared, (status, body)) = finalized(&server, PUBLIC_DOC, b"fine text").await;
-                assert_eq!(
-                    (status, body["error"]["code"].as_str()),
-                    (503, Some("scanner_unavailable")),
-                    "{body}"
-                );
-                let upload = record(&ctx, &prepared).await;
-                assert!(
-                    upload.is_open(),
-                    "the upload waits for a scanner: {:?}",
-                    upload.status
-                );
-                assert!(
-                    stored(&ctx, &upload.key).await.is_some(),
-                    "and its file stays"
-                );
-            },
-        )
-        .await;
-        request_with(
-            |config| {
-                joist_block(config)["checks"] =
-                    json!({"clamd": address, "scan_unavailable": "reject"});
-            },
-            StartMode::ServerOnly,
-            |server, ctx| async move {
-                let (prepared, (status, body)) = finalized(&server, PUBLIC_DOC, b"fine text").await;
-                assert_eq!(
-                    (status, body["error"]["code"].as_str()),
-                    (422, Some("scan_failed")),
-                    "{body}"
-                );
-                assert_eq!(record(&ctx, &prepared).await.status, UploadStatus::Rejected);
-            },
-        )
-        .await;
-    }
+    let (upload, status, code, kept) = finalized_with(garbage, json!({})).await;
+    assert_eq!(
+        (status, code.as_str(), upload.status, kept),
+        (422, "scan_failed", UploadStatus::Rejected, false)
+    );
+    assert!(upload.error.unwrap().contains("what is this"));
 }

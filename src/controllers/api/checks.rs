@@ -192,6 +192,11 @@ pub async fn passed(
                 let (reason, answer) = scan_refusal(Ok(finding));
                 return reject(reason, answer).await;
             }
+            // An answer that is no verdict (garbage, a size limit) will not improve with time.
+            Err(error @ ScanError::NoVerdict(_)) => {
+                let (reason, answer) = scan_refusal(Err(error));
+                return reject(reason, answer).await;
+            }
             Err(error) if joist.config().checks.scan_unavailable == ScanUnavailable::Reject => {
                 let (reason, answer) = scan_refusal(Err(error));
                 return reject(reason, answer).await;
