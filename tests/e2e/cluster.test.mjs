@@ -8,12 +8,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { demoBinary, freePort, repo, sha256, testBytes, until } from './support.mjs';
+import { demoBinary, freePort, repo, scratchDir, sha256, testBytes, until } from './support.mjs';
 
 const MIB = 1024 * 1024;
 const RATE_LIMIT = 60;
@@ -96,7 +95,7 @@ print(json.dumps(out))
 }
 
 describe('two instances behind nginx on a three-node Garage cluster', () => {
-  const work = mkdtempSync(join(tmpdir(), 'joist-cluster-'));
+  const work = scratchDir('cluster-');
   const database = `joist_cluster_${randomBytes(4).toString('hex')}`;
   const databaseUrl = postgres.replace(/\/[^/]*$/, `/${database}`);
   const instances = [];

@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { after, describe, it } from 'node:test';
-import { api, demoBinary, pngFile, repo, sha256, startDemo, testBytes, until } from './support.mjs';
+import { api, demoBinary, pngFile, repo, scratchDir, sha256, startDemo, testBytes, until } from './support.mjs';
 
 const MIB = 1024 * 1024;
 const garageBinary = process.env.GARAGE ?? (spawnSync('sh', ['-c', 'command -v garage'], { encoding: 'utf8' }).stdout.trim() || join(process.env.HOME, '.cargo/bin/garage'));
@@ -207,7 +206,7 @@ describe('credentials from the EC2 instance metadata service (IMDSv2)', () => {
 
   it('signs with the instance role, asking for a session token first', async () => {
     let metadata;
-    const dir = mkdtempSync(join(tmpdir(), 'joist-imds-'));
+    const dir = scratchDir('imds-');
     const demo = await startDemo('garage', {
       env: async (store) => {
         metadata = await instanceMetadata({ id: store.AWS_ACCESS_KEY_ID, secret: store.AWS_SECRET_ACCESS_KEY });
@@ -232,7 +231,7 @@ describe('credentials from a shared profile file', () => {
   after(async () => { for (const cleanup of cleanups.reverse()) await cleanup(); });
 
   it('signs with the named profile, and refuses to boot with an unknown one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'joist-profile-'));
+    const dir = scratchDir('profile-');
     let keys;
     const files = (store) => {
       keys = { id: store.AWS_ACCESS_KEY_ID, secret: store.AWS_SECRET_ACCESS_KEY };
@@ -256,7 +255,7 @@ describe('credentials from a shared profile file', () => {
 
 /** A test CA and a certificate for 127.0.0.1 it signed, made with openssl. */
 function testCertificates() {
-  const dir = mkdtempSync(join(tmpdir(), 'joist-ca-'));
+  const dir = scratchDir('ca-');
   const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=joist test CA', '-keyout', 'ca.key', '-out', 'ca.pem',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
@@ -348,7 +347,7 @@ describe('credentials assumed through STS (MiniStack)', () => {
   after(async () => { for (const cleanup of cleanups.reverse()) await cleanup(); });
 
   it('a profile with role_arn and source_profile', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'joist-profile-'));
+    const dir = scratchDir('profile-');
     let roleArn;
     const demo = await startDemo('ministack', {
       env: (store) => {
@@ -370,7 +369,7 @@ describe('credentials assumed through STS (MiniStack)', () => {
   });
 
   it('a web identity token (EKS IRSA)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'joist-irsa-'));
+    const dir = scratchDir('irsa-');
     const demo = await startDemo('ministack', {
       env: (store) => {
         const issuer = 'https://oidc.eks.us-east-1.amazonaws.com/id/JOISTTEST';

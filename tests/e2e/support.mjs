@@ -2,13 +2,26 @@
 // and store folder, launches headless Chromium, makes test files, checks bytes by SHA-256.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync, truncateSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+
+let scratch;
+/**
+ * A fresh folder for a test's files (its demo's database and store, generated uploads), inside one
+ * folder per test process that is removed when the process exits: runs leave nothing in /tmp.
+ */
+export function scratchDir(prefix) {
+  if (!scratch) {
+    scratch = mkdtempSync(join(tmpdir(), 'joist-e2e-run-'));
+    process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(scratch, prefix));
+}
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const screenshots = join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'e2e-screenshots');
@@ -63,7 +76,7 @@ function runDemo(args, env) {
  * folder, Garage's environment and a stop function.
  */
 export async function startDemo(store = 'embedded', { faults, env: extra = () => ({}), cors: applyCors = true } = {}) {
-  const work = mkdtempSync(join(tmpdir(), 'joist-e2e-'));
+  const work = scratchDir('demo-');
   const [port, storePort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const storeRoot = join(work, 'store');
@@ -229,7 +242,7 @@ export function testBytes(size, seed = 1) {
  * checks: a `.pdf` starts with PDF's magic, a `.txt` is printable ASCII. Answers its path and SHA-256.
  */
 export function testFile(name, size, seed = 1) {
-  const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
+  const path = join(scratchDir('file-'), name);
   const bytes = testBytes(size, seed);
   if (name.endsWith('.pdf')) bytes.write('%PDF-1.7\n'.slice(0, size), 0, 'latin1');
   if (name.endsWith('.txt')) for (let i = 0; i < size; i++) bytes[i] = 32 + (bytes[i] % 95);
@@ -250,7 +263,7 @@ export async function until(what, check, timeout = 30_000) {
 
 /** A sparse file of `size` bytes (for "too large" checks; nothing is read). */
 export function sparseFile(name, size) {
-  const path = join(mkdtempSync(join(tmpdir(), 'joist-file-')), name);
+  const path = join(scratchDir('file-'), name);
   writeFileSync(path, '');
   truncateSync(path, size);
   return path;
@@ -258,7 +271,7 @@ export function sparseFile(name, size) {
 
 /** A valid PNG of one pixel of the given grey level. */
 export function pngFile(name, grey) {
-  const path = join(mkdtempSync(join(tmpdir(), 'joist-png-')), name);
+  const path = join(scratchDir('png-'), name);
   const base = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55', 'hex');
   const idat = Buffer.concat([Buffer.from([0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, grey]), adler([0x00, grey])]);
   writeFileSync(path, Buffer.concat([base, chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]));
@@ -267,7 +280,7 @@ export function pngFile(name, grey) {
 
 /** A `width`×`height` RGB PNG with a diagonal gradient from `from` to `to` (each `[r, g, b]`). */
 export function gradientPng(name, width, height, from, to) {
-  const path = join(mkdtempSync(join(tmpdir(), 'joist-png-')), name);
+  const path = join(scratchDir('png-'), name);
   const rows = Buffer.alloc((width * 3 + 1) * height);
   for (let y = 0; y < height; y++) {
     const row = y * (width * 3 + 1);
