@@ -38,9 +38,18 @@ impl Joist {
     /// returns the [`S3File`] to store on the model. Submitting the same value again (a form
     /// re-posted after a validation error) returns the same file.
     ///
-    /// ```rust,ignore
+    /// ```no_run
+    /// # use joist::{Joist, Owner, S3File};
+    /// # use loco_rs::app::AppContext;
+    /// # use sea_orm::ActiveValue::{self, Set};
+    /// # struct Form { owners_manual: String }
+    /// # struct Car { owners_manual: ActiveValue<Option<S3File>> }
+    /// # async fn create(ctx: &AppContext, form: Form, mut car: Car) -> Result<(), Box<dyn std::error::Error>> {
+    /// let joist = Joist::from_context(ctx)?;
     /// let file = joist.attach(&ctx.db, "car.owners_manual", &form.owners_manual, &Owner::Anonymous).await?;
     /// car.owners_manual = Set(Some(file));
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors

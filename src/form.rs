@@ -40,9 +40,19 @@ impl Joist {
     /// Applies a submitted single-file input to the model's `current` value: keeps it, removes
     /// it, or attaches the new upload (see [`Joist::attach`]).
     ///
-    /// ```rust,ignore
-    /// let owner = joist.owner(&ctx, &request, "car.owners_manual").await?;
-    /// car.owners_manual = Set(joist.apply(&ctx.db, "car.owners_manual", &form.owners_manual, &owner, car.owners_manual).await?);
+    /// ```no_run
+    /// # use axum::http::request::Parts;
+    /// # use joist::{Joist, S3File};
+    /// # use loco_rs::app::AppContext;
+    /// # use sea_orm::ActiveValue::{self, Set};
+    /// # struct Form { owners_manual: String }
+    /// # struct Car { owners_manual: ActiveValue<Option<S3File>> }
+    /// # async fn update(ctx: &AppContext, request: &Parts, form: Form, current: Option<S3File>, mut car: Car) -> Result<(), Box<dyn std::error::Error>> {
+    /// let joist = Joist::from_context(ctx)?;
+    /// let owner = joist.owner(ctx, request, "car.owners_manual").await?;
+    /// car.owners_manual = Set(joist.apply(&ctx.db, "car.owners_manual", &form.owners_manual, &owner, current).await?);
+    /// # Ok(())
+    /// # }
     /// ```
     ///
     /// # Errors

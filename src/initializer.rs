@@ -22,9 +22,13 @@ use crate::{
 /// Reads `initializers.joist`, sets joist up with the host's fields and shares it with handlers.
 /// A bad config stops the boot with a message naming the key.
 ///
-/// ```rust,ignore
+/// ```no_run
+/// # use loco_rs::{Result, app::{AppContext, Initializer}};
+/// # mod uploads {
+/// #     pub fn fields() -> joist::Fields { joist::Fields::new() }
+/// # }
 /// async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
-///     Ok(vec![Box::new(joist::JoistInitializer::new(crate::uploads::fields()))])
+///     Ok(vec![Box::new(joist::JoistInitializer::new(uploads::fields()))])
 /// }
 /// ```
 #[derive(Clone)]

@@ -1,11 +1,15 @@
 //! joist's Loco tasks. Loco runs tasks without initializers, so each task takes the app's
 //! [`crate::JoistInitializer`] and sets joist up from it; register them in `Hooks::register_tasks`:
 //!
-//! ```rust,ignore
+//! ```no_run
+//! # use loco_rs::task::Tasks;
+//! # mod uploads {
+//! #     pub fn joist() -> joist::JoistInitializer { joist::JoistInitializer::new(joist::Fields::new()) }
+//! # }
 //! fn register_tasks(tasks: &mut Tasks) {
-//!     tasks.register(joist::tasks::Cors::new(crate::uploads::joist()));
-//!     tasks.register(joist::tasks::Cleanup::new(crate::uploads::joist()));
-//!     tasks.register(joist::tasks::Doctor::new(crate::uploads::joist()));
+//!     tasks.register(joist::tasks::Cors::new(uploads::joist()));
+//!     tasks.register(joist::tasks::Cleanup::new(uploads::joist()));
+//!     tasks.register(joist::tasks::Doctor::new(uploads::joist()));
 //! }
 //! ```
 

@@ -4,12 +4,16 @@
 //! Register them in the view engine's post-process closure, which runs before templates load
 //! (Tera 2 resolves functions at load time):
 //!
-//! ```rust,ignore
+//! ```no_run
+//! # use loco_rs::{app::AppContext, controller::views::engine::TeraView};
+//! # fn view_engine(ctx: &AppContext) -> loco_rs::Result<TeraView> {
 //! let joist = joist::Joist::from_context(ctx)?;
 //! let tera = TeraView::build_with_post_process(move |tera| {
 //!     joist::views::register(tera, &joist);
 //!     Ok(())
 //! })?;
+//! # Ok(tera)
+//! # }
 //! ```
 
 mod field;

@@ -18,10 +18,13 @@ use crate::{Joist, JoistConfig, admin::Admin};
 
 /// The admin routes under `admin_base_url`; add them in `Hooks::routes`:
 ///
-/// ```rust,ignore
+/// ```no_run
+/// # use loco_rs::{app::AppContext, controller::AppRoutes};
+/// # fn routes(ctx: &AppContext) -> AppRoutes {
 /// AppRoutes::with_default_routes()
 ///     .add_route(joist::routes(ctx))
 ///     .add_route(joist::admin_routes(ctx))
+/// # }
 /// ```
 #[must_use]
 pub fn routes(ctx: &AppContext) -> Routes {

@@ -26,7 +26,8 @@ use crate::config::JoistConfig;
 
 /// joist's API routes (and its JS and CSS) under `api_base_url`; add them in `Hooks::routes`:
 ///
-/// ```rust,ignore
+/// ```no_run
+/// # use loco_rs::{app::AppContext, controller::AppRoutes};
 /// fn routes(ctx: &AppContext) -> AppRoutes {
 ///     AppRoutes::with_default_routes().add_route(joist::routes(ctx))
 /// }
