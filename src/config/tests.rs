@@ -187,3 +187,54 @@ fn empty_optional_settings_are_unset() {
         [None, None, None, None, None, None]
     );
 }
+
+#[test]
+fn checks_default_to_inspecting_inline_without_scanners() {
+    let config: JoistConfig = serde_json::from_value(minimal()).unwrap();
+    let checks = &config.checks;
+    assert!(checks.inspect && !checks.quarantine && !checks.keep_rejected);
+    assert_eq!(
+        (
+            checks.quarantine_prefix.as_str(),
+            checks.clamd.as_deref(),
+            checks.background_above
+        ),
+        ("quarantine/", None, 64 << 20)
+    );
+}
+
+#[test]
+fn bad_checks_name_their_key() {
+    for (checks, key) in [
+        (
+            json!({"clamd": "127.0.0.1:3310"}),
+            "initializers.joist.checks.clamd",
+        ),
+        (
+            json!({"quarantine_prefix": "/q/"}),
+            "initializers.joist.checks.quarantine_prefix",
+        ),
+        (
+            json!({"quarantine_prefix": "uploads/"}),
+            "initializers.joist.checks.quarantine_prefix",
+        ),
+        (
+            json!({"scan_timeout": 0}),
+            "initializers.joist.checks.scan_timeout",
+        ),
+        (
+            json!({"check_lease": 0}),
+            "initializers.joist.checks.check_lease",
+        ),
+    ] {
+        let refused = error_of(minimal(), |block| {
+            block.insert("upload_prefix".into(), json!("uploads/"));
+            block.insert("checks".into(), checks.clone());
+        });
+        assert!(refused.starts_with(key), "{checks}: {refused}");
+    }
+    let unknown = error_of(minimal(), |block| {
+        block.insert("checks".into(), json!({"quarantined": true}));
+    });
+    assert!(unknown.contains("unknown field `quarantined`"), "{unknown}");
+}
