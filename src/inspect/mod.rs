@@ -93,7 +93,7 @@ pub async fn inspect(
     if !field.inspects() {
         return Ok(Ok(FileMetadata::default()));
     }
-    let size = u64::try_from(upload.size).unwrap_or_default();
+    let size = upload.byte_size();
     let mut head = store.read_head(key, size.min(HEAD_BYTES)).await?;
     let complete = head.len() as u64 >= size;
     let detected = detect::detect(&head, complete);

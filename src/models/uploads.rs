@@ -303,16 +303,8 @@ impl Model {
         let Some(upload) = Self::find(db, id).await? else {
             return Ok(());
         };
-        let mut metadata = match upload.metadata {
-            Some(serde_json::Value::Object(existing)) => existing,
-            _ => serde_json::Map::new(),
-        };
-        metadata.extend(values);
         Entity::update_many()
-            .col_expr(
-                Column::Metadata,
-                Expr::value(serde_json::Value::Object(metadata)),
-            )
+            .col_expr(Column::Metadata, Expr::value(upload.metadata_with(values)))
             .filter(Column::Id.eq(id))
             .exec(db)
             .await?;
@@ -348,9 +340,29 @@ impl Model {
     pub fn plan(&self) -> UploadPlan {
         UploadPlan::recorded(
             self.mode,
-            u64::try_from(self.size).unwrap_or_default(),
+            self.byte_size(),
             u64::try_from(self.part_size).unwrap_or_default(),
         )
+    }
+
+    /// The declared size in bytes.
+    #[must_use]
+    pub fn byte_size(&self) -> u64 {
+        u64::try_from(self.size).unwrap_or_default()
+    }
+
+    /// The `metadata` column with `values` merged in (keys of `values` win).
+    #[must_use]
+    pub fn metadata_with(
+        &self,
+        values: serde_json::Map<String, serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut metadata = match &self.metadata {
+            Some(serde_json::Value::Object(existing)) => existing.clone(),
+            _ => serde_json::Map::new(),
+        };
+        metadata.extend(values);
+        serde_json::Value::Object(metadata)
     }
 
     /// Whether bytes may still be uploaded.

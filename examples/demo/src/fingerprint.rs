@@ -37,13 +37,7 @@ impl UploadHandler for Fingerprint {
         while let Some(chunk) = body.next().await {
             hasher.update(chunk?);
         }
-        let digest = hasher
-            .finalize()
-            .iter()
-            .fold(String::with_capacity(64), |mut hex, byte| {
-                let _ = write!(hex, "{byte:02x}");
-                hex
-            });
+        let digest = format!("{:x}", hasher.finalize());
         let mut metadata = Map::new();
         metadata.insert("sha256".into(), json!(digest));
         Upload::merge_metadata(&ctx.db, event.upload.id, metadata).await?;

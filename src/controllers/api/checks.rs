@@ -42,7 +42,7 @@ pub fn in_background(joist: &Joist, upload: &Upload) -> bool {
             .fields()
             .get(&upload.field)
             .is_some_and(crate::Field::inspects);
-    let size = u64::try_from(upload.size).unwrap_or_default();
+    let size = upload.byte_size();
     (scanned || upload.landing_key.is_some()) && size >= joist.config().checks.background_above
 }
 
@@ -107,7 +107,7 @@ pub async fn size_mismatch(
     stored: u64,
     event: Option<UploadEventKind>,
 ) -> ApiError {
-    let declared = u64::try_from(upload.size).unwrap_or_default();
+    let declared = upload.byte_size();
     let reason = format!("the store holds {stored} bytes, {declared} were declared");
     let answer = ApiError::invalid(
         "size_mismatch",
@@ -180,7 +180,7 @@ pub async fn passed(
         Err(refusal) => return reject(refusal.to_string(), refusal_answer(&refusal)).await,
     };
     if field.inspects() {
-        let size = u64::try_from(upload.size).unwrap_or_default();
+        let size = upload.byte_size();
         let target = ScanTarget {
             store,
             key: at,
@@ -193,11 +193,10 @@ pub async fn passed(
                 return reject(reason, answer).await;
             }
             // An answer that is no verdict (garbage, a size limit) will not improve with time.
-            Err(error @ ScanError::NoVerdict(_)) => {
-                let (reason, answer) = scan_refusal(Err(error));
-                return reject(reason, answer).await;
-            }
-            Err(error) if joist.config().checks.scan_unavailable == ScanUnavailable::Reject => {
+            Err(error)
+                if matches!(error, ScanError::NoVerdict(_))
+                    || joist.config().checks.scan_unavailable == ScanUnavailable::Reject =>
+            {
                 let (reason, answer) = scan_refusal(Err(error));
                 return reject(reason, answer).await;
             }
@@ -213,7 +212,7 @@ pub async fn passed(
     }
     if at != upload.key {
         // Copied before the quarantine copy goes: a crash between leaves one of them.
-        let size = u64::try_from(upload.size).unwrap_or_default();
+        let size = upload.byte_size();
         store.copy(at, &upload.key, size).await?;
         store.delete(at).await?;
     }
@@ -239,13 +238,8 @@ pub async fn check_and_record(
     } else {
         joist.store().head(&upload.key).await?.unwrap_or(object)
     };
-    let mut recorded = match upload.metadata.clone() {
-        Some(serde_json::Value::Object(existing)) => existing,
-        _ => serde_json::Map::new(),
-    };
-    recorded.extend(metadata.to_map());
     let changes = Changes {
-        metadata: Some(serde_json::Value::Object(recorded)),
+        metadata: Some(upload.metadata_with(metadata.to_map())),
         etag: object.etag.map(|etag| unquote(&etag).to_string()),
         checksum: object
             .checksum_sha256

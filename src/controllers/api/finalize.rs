@@ -273,7 +273,7 @@ async fn finalize(
         )
         .with_details(json!({ "part": 1 })));
     }
-    let declared = u64::try_from(upload.size).unwrap_or_default();
+    let declared = upload.byte_size();
     if object.size != declared && completed_elsewhere {
         // Another app instance is completing it (some stores show the object growing): its
         // finalize decides; this one must not judge a half-written object.
