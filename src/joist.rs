@@ -213,6 +213,22 @@ impl Joist {
         ctx.shared_store.get::<Self>().ok_or(Error::NotSetUp)
     }
 
+    /// This joist with `config` instead (the same fields, handlers, admin authorizer and
+    /// scanners): how [`crate::testing::TestStore`] points a booted app at its own store.
+    #[cfg(feature = "testing")]
+    pub(crate) async fn reconfigured(&self, mut config: JoistConfig) -> Result<Self> {
+        // clamd's scanner, when configured, is among the scanners already
+        config.checks.clamd = None;
+        Self::new(
+            config,
+            self.inner.fields.clone(),
+            self.inner.handlers.clone(),
+            Arc::clone(&self.inner.admin),
+            self.inner.scanners.clone(),
+        )
+        .await
+    }
+
     /// The config.
     #[must_use]
     pub fn config(&self) -> &JoistConfig {

@@ -28,6 +28,8 @@ pub mod s3;
 pub mod scan;
 pub mod signing;
 pub mod tasks;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod views;
 pub mod workers;
 

@@ -1,19 +1,27 @@
 /**
- * joist.js: uploads the files of `.joist-field`s straight to the store, through joist's JSON API.
+ * joist.js: uploads files straight to the store, through joist's JSON API.
  *
- * Events, bubbling from the `.joist-field`, with their `detail` (`field`: the field's name,
- * `file`: the File, `upload`: the upload's id):
- *   joist:upload:start     {field, file, upload, mode, partCount}        prepared or resumed
- *   joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second
- *   joist:upload:complete  {field, file, upload, key, fieldValue, metadata} finalized, value set
- *   joist:upload:checking  {field, file, upload}                         the server checks it (scans, quarantine)
- *   joist:upload:error     {field, file, code, message}                  refused or failed
- *   joist:upload:abort     {field, file, upload}                         cancelled or removed
+ * Two ways in:
+ * - `upload(file, {field, ...})`, headless: no DOM needed, for single-page apps and custom UIs. It
+ *   returns a Promise of the finalize result and rejects with an Error carrying `code` and `message`.
+ * - `.joist-field`s (rendered by `joist_field()`), attached on load or with `attach`/`attachAll`,
+ *   which run on the same code. Their events bubble from the `.joist-field`, with their `detail`
+ *   (`field`: the field's name, `file`: the File, `upload`: the upload's id):
+ *     joist:upload:start     {field, file, upload, mode, partCount}        prepared or resumed
+ *     joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second
+ *     joist:upload:complete  {field, file, upload, key, fieldValue, metadata} finalized, value set
+ *     joist:upload:checking  {field, file, upload}                         the server checks it (scans, quarantine)
+ *     joist:upload:error     {field, file, code, message}                  refused or failed
+ *     joist:upload:abort     {field, file, upload}                         cancelled or removed
+ *
+ * Types: joist.d.ts, served beside this module.
  */
 
 const WAITING = 'Waiting for uploads to finish…';
 const REFUSED = new Set(['content_mismatch', 'image_dimensions', 'unreadable_image', 'infected', 'scan_failed', 'upload_rejected']);
 const ETAG_HIDDEN = 'The store did not expose the ETag header: its CORS rule must list ETag in ExposeHeaders';
+/** The engine's default `multipart_threshold`: below it an upload is one PUT, signed with the file's SHA-256. */
+const SINGLE_BELOW = 64 << 20;
 
 const controllers = new WeakMap();
 const guardedForms = new WeakSet();
@@ -24,6 +32,7 @@ const retryable = (status) => status === 408 || status === 429 || status >= 500;
 const backoff = (attempt) => 500 * 2 ** attempt * (0.75 + Math.random() / 2);
 const find = (root, name) => root.querySelector(`[data-joist-${name}]`);
 const recordKey = (field, file) => `joist:${JSON.stringify([field, file.name, file.size, file.lastModified])}`;
+const count = (value, fallback, min) => (parseInt(value, 10) >= min ? parseInt(value, 10) : fallback);
 
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
@@ -48,11 +57,12 @@ async function withRetries(task, retries, signal) {
   }
 }
 
-async function post(url, body) {
+/** POSTs `body` as JSON with `headers`: the answer, or a problem with the API's code and message. */
+async function post(url, body, headers) {
   let response;
   try {
-    const headers = { 'content-type': 'application/json' };
-    response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body) });
+    const sent = { ...headers, 'content-type': 'application/json' };
+    response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers: sent, body: JSON.stringify(body) });
   } catch {
     throw problem('network_error', 'Could not reach the server: check the connection.', { status: 0, retry: true });
   }
@@ -142,70 +152,53 @@ function storeUnreachable() {
   return problem('network_error', `Could not reach the file store: ${cause}.`, { status: 0, retry: true });
 }
 
-function bytes(count) {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let unit = 0;
-  for (; count >= 1024 && unit < 4; unit++) count /= 1024;
-  return unit ? `${count.toFixed(1)} ${units[unit]}` : `${count} B`;
-}
-
-function duration(seconds) {
-  return seconds < 60 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
-}
-
-function el(tag, className, text) {
-  const element = document.createElement(tag);
-  element.className = className;
-  element.textContent = text || '';
-  return element;
-}
-
-function button(text, className, onClick) {
-  const element = el('button', className, text);
-  element.type = 'button';
-  element.addEventListener('click', onClick);
-  return element;
-}
-
-/** One file going up: its row, its parts, its resume record. */
-class Upload {
-  constructor(field, file) {
-    this.field = field;
+/**
+ * One file going up, without any DOM: its parts, its resume record, its calls to the API.
+ * `options`: {field, api, headers, retries, checksum, singleBelow, limit, resume, onStart,
+ * onProgress, onChecking}, as `upload` normalizes them.
+ */
+class Transfer {
+  constructor(file, options) {
     this.file = file;
-    this.key = recordKey(field.name, file);
-    this.buildRow();
-    this.start();
+    this.options = options;
+    this.key = recordKey(options.field, file);
   }
 
-  start() {
-    this.task = this.run();
-  }
-
-  async run() {
-    const ctrl = (this.ctrl = new AbortController());
-    const { signal } = ctrl;
-    this.state = 'running';
-    this.show('running', 'Preparing…', button('Cancel', 'joist-cancel', () => this.discard()));
+  /** Uploads and finalizes the file: the finalize result. Aborting `signal` gives the upload up on the server. */
+  async run(signal) {
     try {
       await this.open(signal);
-      await Promise.all([...this.todo].map((n) => this.field.limit(() => this.sendPart(n, signal))));
+      const { limit } = this.options;
+      await Promise.all([...this.todo].map((n) => limit(() => this.sendPart(n, signal))));
       await this.flush();
       signal.throwIfAborted();
-      this.status.textContent = 'Finishing…';
       let result = await this.call('finalize', { token: this.token, parts: this.partList() });
       if (result.status === 'checking') result = await this.checked(signal);
       signal.throwIfAborted();
-      this.finish(result);
+      this.forgetRecord();
+      return result;
     } catch (error) {
-      ctrl.abort();
-      if (this.state === 'running') this.fail(error);
+      clearTimeout(this.timer);
+      if (signal.aborted) {
+        await this.abandon();
+        throw problem('aborted', 'The upload was cancelled.', { cause: error });
+      }
+      if (error.api && error.status < 500) this.forgetRecord();
+      throw error;
     }
+  }
+
+  /** Gives the upload up: forgets its record and aborts it on the server (once). */
+  async abandon() {
+    this.forgetRecord();
+    if (!this.token || this.abandoned) return;
+    this.abandoned = true;
+    await this.call('abort', { token: this.token }).catch(() => null);
   }
 
   /** Waits while the server checks the file in the background (scans, quarantine): its finalize result. */
   async checked(signal) {
-    this.status.textContent = 'Checking…';
-    this.emit('checking', { upload: this.id });
+    this.options.onChecking({ upload: this.id });
     for (let attempt = 0; ; attempt++) {
       await sleep(Math.min(500 * 2 ** attempt, 5000), signal);
       const now = await this.call('status', { token: this.token });
@@ -218,7 +211,7 @@ class Upload {
 
   /** Resumes the stored upload of this file, or prepares a new one. */
   async open(signal) {
-    const saved = withStorage((storage) => JSON.parse(storage.getItem(this.key)));
+    const saved = this.options.resume ? withStorage((storage) => JSON.parse(storage.getItem(this.key))) : null;
     if (!(saved?.token && (await this.resume(saved)))) {
       signal.throwIfAborted();
       await this.prepare();
@@ -230,7 +223,7 @@ class Upload {
     this.loaded = [...this.sent.values()].reduce((sum, size) => sum + size, 0);
     this.samples = [[performance.now(), this.loaded]];
     this.lastReport = 0;
-    this.emit('start', { upload: this.id, mode: this.mode, partCount: this.partCount });
+    this.options.onStart({ upload: this.id, mode: this.mode, partCount: this.partCount });
   }
 
   async resume(saved) {
@@ -247,23 +240,23 @@ class Upload {
   }
 
   async prepare() {
-    const { file, field } = this;
-    const body = { field: field.name, filename: file.name, size: file.size, content_type: file.type };
+    const { file, options } = this;
+    const body = { field: options.field, filename: file.name, size: file.size, content_type: file.type };
     // A single PUT's URL is signed with the file's SHA-256: no later PUT can replace what was checked.
-    if (file.size < field.singleBelow && crypto.subtle) body.checksum = await sha256(file);
+    if (file.size < options.singleBelow && globalThis.crypto?.subtle) body.checksum = await sha256(file);
     const { token, upload, part_size, part_count, mode, parts } = await this.call('prepare', body);
     const record = { token, upload, part_size, part_count, mode, firstWindow: parts.length };
-    withStorage((storage) => storage.setItem(this.key, JSON.stringify(record)));
+    if (options.resume) withStorage((storage) => storage.setItem(this.key, JSON.stringify(record)));
     this.adopt(record);
     this.etags = new Map();
-    if (!field.checksum) {
+    if (!options.checksum) {
       const signed = Promise.resolve(signedParts(parts));
       for (const part of parts) this.urls.set(part.number, signed);
     }
   }
 
   forgetRecord() {
-    withStorage((storage) => storage.removeItem(this.key));
+    if (this.options.resume) withStorage((storage) => storage.removeItem(this.key));
   }
 
   adopt({ token, upload, mode, part_size, part_count, firstWindow }) {
@@ -281,16 +274,17 @@ class Upload {
   }
 
   call(path, body) {
-    return withRetries(() => post(`${this.field.api}/${path}`, body), this.field.retries);
+    const { api, headers, retries } = this.options;
+    return withRetries(() => post(`${api}/${path}`, body, headers), retries);
   }
 
   async sendPart(n, signal) {
     signal.throwIfAborted();
     const start = (n - 1) * this.partSize;
     const blob = this.file.slice(start, start + this.partLength(n));
-    const checksum = this.field.checksum ? await sha256(blob) : undefined;
+    const checksum = this.options.checksum ? await sha256(blob) : undefined;
     const send = async () => this.put(await this.urlFor(n, checksum), blob, n, signal);
-    this.etags.set(n, await withRetries(send, this.field.retries, signal));
+    this.etags.set(n, await withRetries(send, this.options.retries, signal));
     this.todo.delete(n);
     this.urls.delete(n);
     this.progress(n, blob.size);
@@ -359,22 +353,14 @@ class Upload {
   }
 
   report() {
-    if (this.state !== 'running') return;
     const now = performance.now();
     const { loaded, samples } = this;
-    const total = this.file.size;
     samples.push([now, loaded]);
     while (samples.length > 2 && now - samples[0][0] > 5000) samples.shift();
     const [since, from] = samples[0];
     const bytesPerSecond = now - since > 500 ? Math.round(((loaded - from) * 1000) / (now - since)) : 0;
-    const percent = Math.floor((loaded / total) * 100);
-    let text = `${bytes(loaded)} of ${bytes(total)}`;
-    if (bytesPerSecond) text += ` · ${bytes(bytesPerSecond)}/s · ${duration((total - loaded) / bytesPerSecond)} left`;
-    this.fill.style.width = `${percent}%`;
-    this.bar.setAttribute('aria-valuenow', percent);
-    this.status.textContent = text;
-    this.lastReport = performance.now();
-    this.emit('progress', { loaded, total, bytesPerSecond });
+    this.lastReport = now;
+    this.options.onProgress({ loaded, total: this.file.size, bytesPerSecond });
   }
 
   /** Reports the final progress, 100 ms after the last report at the earliest. */
@@ -384,10 +370,128 @@ class Upload {
     while (performance.now() < this.lastReport + 100) await sleep(this.lastReport + 100 - performance.now());
     this.report();
   }
+}
+
+const ignore = () => {};
+
+/** `upload`'s options with their defaults, for a Transfer. */
+function transferOptions(options) {
+  if (typeof options?.field !== 'string' || !options.field) {
+    throw problem('invalid_options', 'upload() needs the name of the joist field to upload to, as `field`.');
+  }
+  return {
+    field: options.field,
+    api: (options.baseUrl || '/api/joist').replace(/\/$/, ''),
+    headers: options.headers || {},
+    retries: count(options.retries, 3, 0),
+    checksum: Boolean(options.checksum),
+    singleBelow: options.singleBelow ?? SINGLE_BELOW,
+    limit: limiter(count(options.concurrency, 4, 1)),
+    resume: options.resume ?? true,
+    onStart: options.onStart || ignore,
+    onProgress: options.onProgress || ignore,
+    onChecking: options.onChecking || ignore,
+  };
+}
+
+/**
+ * Uploads `file` to a joist field without any form: prepares it, sends its bytes straight to the
+ * store (in parallel parts above the multipart threshold), finalizes it.
+ * @param {Blob & {name?: string, lastModified?: number}} file a File (or a Blob, named `blob`)
+ * @param {import('./joist').UploadOptions} options at least `field`
+ * @returns {Promise<import('./joist').UploadResult>} the finalize result, with the `field_value` to submit
+ */
+export async function upload(file, options) {
+  const normalized = transferOptions(options);
+  const named = file instanceof File ? file : new File([file], file.name || 'blob', { type: file.type });
+  const ctrl = new AbortController();
+  const { signal } = options;
+  if (signal?.aborted) throw problem('aborted', 'The upload was cancelled.', { cause: signal.reason });
+  const stop = () => ctrl.abort(signal.reason);
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    return await new Transfer(named, normalized).run(ctrl.signal);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+function bytes(count) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let unit = 0;
+  for (; count >= 1024 && unit < 4; unit++) count /= 1024;
+  return unit ? `${count.toFixed(1)} ${units[unit]}` : `${count} B`;
+}
+
+function duration(seconds) {
+  return seconds < 60 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
+}
+
+function el(tag, className, text) {
+  const element = document.createElement(tag);
+  element.className = className;
+  element.textContent = text || '';
+  return element;
+}
+
+function button(text, className, onClick) {
+  const element = el('button', className, text);
+  element.type = 'button';
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+/** One file of a field going up: its row, and the Transfer that sends it. */
+class Upload {
+  constructor(field, file) {
+    this.field = field;
+    this.file = file;
+    this.key = recordKey(field.name, file);
+    this.buildRow();
+    this.start();
+  }
+
+  start() {
+    this.task = this.run();
+  }
+
+  async run() {
+    const ctrl = (this.ctrl = new AbortController());
+    this.state = 'running';
+    this.show('running', 'Preparing…', button('Cancel', 'joist-cancel', () => this.discard()));
+    this.transfer = new Transfer(this.file, {
+      ...this.field.transferOptions,
+      onStart: (detail) => {
+        this.id = detail.upload;
+        this.emit('start', detail);
+      },
+      onProgress: (progress) => this.report(progress),
+      onChecking: (detail) => {
+        this.status.textContent = 'Checking…';
+        this.emit('checking', detail);
+      },
+    });
+    try {
+      const result = await this.transfer.run(ctrl.signal);
+      if (this.state === 'running') this.finish(result);
+    } catch (error) {
+      if (this.state === 'running') this.fail(error);
+    }
+  }
+
+  report({ loaded, total, bytesPerSecond }) {
+    if (this.state !== 'running') return;
+    const percent = Math.floor((loaded / total) * 100);
+    let text = `${bytes(loaded)} of ${bytes(total)}`;
+    if (bytesPerSecond) text += ` · ${bytes(bytesPerSecond)}/s · ${duration((total - loaded) / bytesPerSecond)} left`;
+    this.fill.style.width = `${percent}%`;
+    this.bar.setAttribute('aria-valuenow', percent);
+    this.status.textContent = loaded === total ? 'Finishing…' : text;
+    this.emit('progress', { loaded, total, bytesPerSecond });
+  }
 
   finish(result) {
     this.state = 'done';
-    this.forgetRecord();
     this.value = result.field_value;
     this.field.refresh();
     const { width, height } = result.metadata || {};
@@ -406,7 +510,6 @@ class Upload {
   fail(error) {
     this.state = 'failed';
     this.error = error.message || String(error);
-    if (error.api && error.status < 500) this.forgetRecord();
     const remove = button('Remove', 'joist-upload-remove', () => this.discard());
     // The file itself was refused: sending it again cannot help.
     if (REFUSED.has(error.code)) this.show('failed', this.error, remove);
@@ -431,8 +534,7 @@ class Upload {
     if (this.thumb) URL.revokeObjectURL(this.thumb);
     this.field.forget(this);
     await this.task;
-    this.forgetRecord();
-    if (this.token) await this.call('abort', { token: this.token }).catch(() => null);
+    await this.transfer.abandon();
     this.emit('abort', { upload: this.id });
   }
 
@@ -467,17 +569,20 @@ class Upload {
 class Field {
   constructor(element, options = {}) {
     const data = element.dataset;
-    const count = (value, fallback, min) => (parseInt(value, 10) >= min ? parseInt(value, 10) : fallback);
     this.element = element;
     this.name = data.joistField;
-    this.api = (data.joistApi || '/api/joist').replace(/\/$/, '');
     this.maxSize = Number(data.joistMaxSize) || Infinity;
     this.accept = (data.joistAccept || '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
     this.multiple = data.joistMultiple === 'true';
-    this.retries = count(options.retries ?? data.joistRetries, 3, 0);
-    this.checksum = options.checksum ?? data.joistChecksum === 'true';
-    this.singleBelow = Number(data.joistSingleBelow) || 0;
-    this.limit = limiter(count(options.concurrency ?? data.joistConcurrency, 4, 1));
+    // One limiter for the field: its uploads share `concurrency`.
+    this.transferOptions = transferOptions({
+      field: this.name,
+      baseUrl: data.joistApi,
+      retries: options.retries ?? data.joistRetries,
+      checksum: options.checksum ?? data.joistChecksum === 'true',
+      singleBelow: Number(data.joistSingleBelow) || 0,
+      concurrency: options.concurrency ?? data.joistConcurrency,
+    });
     this.input = find(element, 'input');
     this.value = find(element, 'value');
     this.list = find(element, 'list');
@@ -486,7 +591,6 @@ class Field {
     this.removed = false;
     this.bind();
   }
-
   /**
    * Checks and uploads files, as if chosen in the field's input.
    * @param {Iterable<File>} files all of them if the field takes several, else the last one
@@ -655,8 +759,9 @@ export function attachAll(root = document) {
   return elements.map((element) => attach(element));
 }
 
-if (document.readyState === 'loading') {
+// Outside a page (a worker, a test runner) there are no fields: only `upload` is of use.
+if (globalThis.document?.readyState === 'loading') {
   document.addEventListener('DOMContentLoaded', () => attachAll(), { once: true });
-} else {
+} else if (globalThis.document) {
   attachAll();
 }

@@ -58,6 +58,7 @@ impl Hooks for App {
             .add_route(controllers::car_pages::routes())
             .add_route(controllers::photos::routes())
             .add_route(controllers::backups::routes())
+            .add_route(controllers::spa::routes())
     }
 
     async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {

@@ -11,6 +11,10 @@ pub const PHOTO: &str = "photo.image";
 /// Backups of any size up to S3's 5 TiB (what the load benchmarks prepare).
 pub const BACKUP: &str = "backup.archive";
 
+/// Signed-in users' documents, uploaded by headless clients (a single-page app, Uppy): no config
+/// lists it under `public_fields`, so every call needs the user's Loco JWT.
+pub const DOCUMENT: &str = "document.file";
+
 /// Every upload field of the demo. Signed-in users only, unless the environment's config lists a
 /// field under `public_fields` (development does, so the demo works without signing in).
 pub fn all() -> Fields {
@@ -21,6 +25,7 @@ pub fn all() -> Fields {
             "text/plain",
         ]))
         .with(Field::new(BACKUP))
+        .with(Field::new(DOCUMENT).max_size(1 << 30))
         .with(
             Field::new(PHOTO)
                 .max_size(10 << 20)

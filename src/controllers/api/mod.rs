@@ -24,7 +24,7 @@ pub use status::{PartDone, StatusResponse};
 
 use crate::config::JoistConfig;
 
-/// joist's API routes (and its JS and CSS) under `api_base_url`; add them in `Hooks::routes`:
+/// joist's API routes (and its JS, its types and CSS) under `api_base_url`; add them in `Hooks::routes`:
 ///
 /// ```no_run
 /// # use loco_rs::{app::AppContext, controller::AppRoutes};
@@ -44,6 +44,14 @@ pub fn routes(ctx: &AppContext) -> Routes {
         .add("/finalize", post_only(finalize::route()))
         .add("/abort", post_only(abort::route()))
         .add("/assets/{file}", axum::routing::get(super::assets::serve))
+        .add(
+            "/joist.js",
+            axum::routing::get(super::assets::stable_module),
+        )
+        .add(
+            "/joist.d.ts",
+            axum::routing::get(super::assets::stable_types),
+        )
 }
 
 /// Answers other methods with a JSON 405, like every other API error.

@@ -4,3 +4,4 @@ pub mod backups;
 pub mod car_pages;
 pub mod cars;
 pub mod photos;
+pub mod spa;
