@@ -1,6 +1,8 @@
 //! joist's error: one variant per subsystem, each a module's own error.
 
-use crate::{config::ConfigError, dev_endpoint::DevEndpointError, s3::StoreError};
+#[cfg(feature = "dev-endpoint")]
+use crate::dev_endpoint::DevEndpointError;
+use crate::{config::ConfigError, s3::StoreError};
 
 /// What can go wrong setting joist up or talking to its store and database.
 #[derive(Debug, thiserror::Error)]
@@ -9,6 +11,7 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The embedded development endpoint could not start.
+    #[cfg(feature = "dev-endpoint")]
     #[error("joist development endpoint: {0}")]
     DevEndpoint(#[from] DevEndpointError),
     /// The store failed a call.

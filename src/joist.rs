@@ -11,7 +11,6 @@ use crate::{
     admin::AuthorizeAdmin,
     client_address::{ForwardedHeader, TrustedProxies},
     config::{ConfigError, CredentialsConfig, JoistConfig},
-    dev_endpoint,
     events::Handlers,
     field::{Denied, Fields, Owner, S3File},
     limits::RateLimiter,
@@ -65,18 +64,70 @@ fn config_error(key: &str, message: impl Into<String>) -> Error {
     .into()
 }
 
+/// The embedded endpoint, started: its URL and fixed key pair.
+#[cfg(feature = "dev-endpoint")]
+fn dev_store(config: &JoistConfig) -> Result<(Endpoint, bool, CredentialSource)> {
+    use crate::dev_endpoint;
+    let address = dev_endpoint::ensure_running(
+        &config.dev_endpoint.bind,
+        &config.dev_endpoint.root,
+        config.bucket(),
+    )?;
+    Ok((
+        Endpoint::parse(&format!("http://{address}"), true),
+        true,
+        CredentialSource::Fixed(dev_endpoint::credentials()),
+    ))
+}
+
+/// Built without the embedded endpoint: the config that enables it is refused.
+#[cfg(not(feature = "dev-endpoint"))]
+fn dev_store(_config: &JoistConfig) -> Result<(Endpoint, bool, CredentialSource)> {
+    Err(config_error(
+        "dev_endpoint.enabled",
+        "joist was built without its `dev-endpoint` feature",
+    ))
+}
+
+/// The upload role's broker, when `upload_sts_arn` is set (the same signature as the build
+/// without STS, which refuses the key).
+#[cfg(feature = "sts")]
+#[allow(clippy::unnecessary_wraps)]
+fn sts_broker(
+    config: &JoistConfig,
+    settings: &StoreSettings,
+    store: &Store,
+) -> Result<Option<StsBroker>> {
+    Ok(config.upload_sts_arn.as_deref().map(|role_arn| {
+        let endpoint = config
+            .sts_endpoint
+            .clone()
+            .or_else(|| config.endpoint.clone());
+        let endpoint =
+            endpoint.unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", config.region));
+        StsBroker::new(settings, store.connection(), role_arn, &endpoint)
+    }))
+}
+
+/// Built without STS: `upload_sts_arn` is refused.
+#[cfg(not(feature = "sts"))]
+fn sts_broker(
+    config: &JoistConfig,
+    _settings: &StoreSettings,
+    _store: &Store,
+) -> Result<Option<StsBroker>> {
+    match config.upload_sts_arn {
+        Some(_) => Err(config_error(
+            "upload_sts_arn",
+            "joist was built without its `sts` feature",
+        )),
+        None => Ok(None),
+    }
+}
+
 async fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
     let (endpoint, path_style, credentials) = if config.dev_endpoint.enabled {
-        let address = dev_endpoint::ensure_running(
-            &config.dev_endpoint.bind,
-            &config.dev_endpoint.root,
-            config.bucket(),
-        )?;
-        (
-            Endpoint::parse(&format!("http://{address}"), true),
-            true,
-            CredentialSource::Fixed(dev_endpoint::credentials()),
-        )
+        dev_store(config)?
     } else {
         let endpoint = config.endpoint.as_deref().map_or_else(
             || Endpoint::aws(&config.region, config.path_style),
@@ -158,15 +209,7 @@ impl Joist {
             tracing::error!(%error, "joist has no store credentials yet; it keeps trying");
         }
         store.connection().credentials.keep_fresh();
-        let sts = config.upload_sts_arn.as_deref().map(|role_arn| {
-            let endpoint = config
-                .sts_endpoint
-                .clone()
-                .or_else(|| config.endpoint.clone());
-            let endpoint =
-                endpoint.unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", config.region));
-            StsBroker::new(&settings, store.connection(), role_arn, &endpoint)
-        });
+        let sts = sts_broker(&config, &settings, &store)?;
         let signer = Signer::new(&config.secrets);
         let limiter = match &config.limits_redis {
             Some(url) => RateLimiter::in_redis(config.prepare_rate_limit, url)

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod client_address;
 pub mod config;
 pub mod controllers;
+#[cfg(feature = "dev-endpoint")]
 pub mod dev_endpoint;
 pub mod doctor;
 mod error;
@@ -19,6 +20,7 @@ pub mod form;
 mod hex;
 mod initializer;
 pub mod inspect;
+#[cfg(feature = "installer")]
 pub mod install;
 mod joist;
 pub mod lifecycle;
@@ -30,12 +32,15 @@ pub mod signing;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "views")]
 pub mod views;
 pub mod workers;
 
 pub use attach::AttachError;
 pub use config::JoistConfig;
-pub use controllers::{admin::routes as admin_routes, api::routes};
+#[cfg(feature = "admin")]
+pub use controllers::admin::routes as admin_routes;
+pub use controllers::api::routes;
 pub use error::{Error, Result};
 pub use field::{Authorize, Denied, Field, Fields, JwtUser, Owner, Public, S3File};
 pub use form::FormValue;

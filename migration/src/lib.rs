@@ -3,7 +3,21 @@
 //!
 //! A host appends [`migrations`] to its own `Migrator`:
 //!
-//! ```rust,ignore
+//! ```
+//! use sea_orm_migration::prelude::*;
+//! # mod m20240101_000001_cars {
+//! #     use sea_orm_migration::prelude::*;
+//! #     #[derive(DeriveMigrationName)]
+//! #     pub struct Migration;
+//! #     #[sea_orm_migration::async_trait::async_trait]
+//! #     impl MigrationTrait for Migration {
+//! #         async fn up(&self, _manager: &SchemaManager) -> Result<(), DbErr> { Ok(()) }
+//! #     }
+//! # }
+//!
+//! pub struct Migrator;
+//!
+//! #[sea_orm_migration::async_trait::async_trait]
 //! impl MigratorTrait for Migrator {
 //!     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
 //!         let mut list: Vec<Box<dyn MigrationTrait>> = vec![Box::new(m20240101_000001_cars::Migration)];
@@ -11,6 +25,7 @@
 //!         list
 //!     }
 //! }
+//! assert_eq!(Migrator::migrations().len(), 1 + joist_migration::migrations().len());
 //! ```
 
 mod m20261125_000001_create_joist_uploads;

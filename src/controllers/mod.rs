@@ -1,5 +1,6 @@
 //! joist's HTTP controllers.
 
+#[cfg(feature = "admin")]
 pub mod admin;
 pub mod api;
 pub mod assets;

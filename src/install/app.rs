@@ -54,25 +54,50 @@ fn package_name(manifest: &str) -> Option<&str> {
     line.split('"').nth(1)
 }
 
+/// joist in `[dependencies]`, joist with its `testing` helpers in `[dev-dependencies]` (when the
+/// app has that table, as `loco new` apps do), joist-migration in the migration crate.
 fn dependencies(plan: &mut Plan, source: &Source) -> Result<(), InstallError> {
-    for (file, crate_name, subfolder) in [
-        ("Cargo.toml", "joist", ""),
-        ("migration/Cargo.toml", "joist-migration", "migration"),
+    for (file, table, crate_name, subfolder, features) in [
+        ("Cargo.toml", "dependencies", "joist", "", &[][..]),
+        (
+            "Cargo.toml",
+            "dev-dependencies",
+            "joist",
+            "",
+            &["testing"][..],
+        ),
+        (
+            "migration/Cargo.toml",
+            "dependencies",
+            "joist-migration",
+            "migration",
+            &[][..],
+        ),
     ] {
         let manifest = plan.read(file)?;
-        if manifest
-            .lines()
-            .any(|line| line.starts_with(&format!("{crate_name} =")))
-        {
-            plan.skip(format!("{file}: {crate_name} dependency"));
+        let header = format!("[{table}]");
+        let start = manifest.lines().position(|line| line.trim() == header);
+        if start.is_none() && table == "dev-dependencies" {
+            plan.skip(format!("{file}: no [{table}] table"));
             continue;
         }
-        let updated =
-            edit::add_dependency(file, &manifest, &source.dependency(crate_name, subfolder))?;
+        let listed = start.is_some_and(|start| {
+            manifest
+                .lines()
+                .skip(start + 1)
+                .take_while(|line| !line.starts_with('['))
+                .any(|line| line.starts_with(&format!("{crate_name} =")))
+        });
+        if listed {
+            plan.skip(format!("{file}: {crate_name} in [{table}]"));
+            continue;
+        }
+        let line = source.dependency(crate_name, subfolder, features);
+        let updated = edit::add_dependency(file, &manifest, table, &line)?;
         plan.write(
             file,
             updated,
-            format!("{file}: added the {crate_name} dependency"),
+            format!("{file}: added {crate_name} to [{table}]"),
         );
     }
     Ok(())

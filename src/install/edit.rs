@@ -58,9 +58,16 @@ pub fn position(file: &str, text: &str, needle: &str) -> Result<usize, InstallEr
     find(file, text, 0, needle)
 }
 
-/// Adds `line` at the end of the `[dependencies]` table of a `Cargo.toml`.
-pub fn add_dependency(file: &str, manifest: &str, line: &str) -> Result<String, InstallError> {
-    let table = position(file, manifest, "\n[dependencies]\n")? + "\n[dependencies]\n".len();
+/// Adds `line` at the end of the `[{table}]` table (`dependencies`, `dev-dependencies`) of a
+/// `Cargo.toml`.
+pub fn add_dependency(
+    file: &str,
+    manifest: &str,
+    table: &str,
+    line: &str,
+) -> Result<String, InstallError> {
+    let header = format!("\n[{table}]\n");
+    let table = position(file, manifest, &header)? + header.len();
     let end = manifest[table..]
         .find("\n[")
         .map_or(manifest.len(), |next| table + next + 1);
@@ -83,11 +90,11 @@ mod tests {
     fn adds_a_dependency_at_the_end_of_its_table() {
         let manifest = "[package]\nname = \"a\"\n\n[dependencies]\nserde = \"1\"\n\n[dev-dependencies]\ninsta = \"1\"\n";
         assert_eq!(
-            add_dependency("Cargo.toml", manifest, "joist = \"0.1\"").unwrap(),
+            add_dependency("Cargo.toml", manifest, "dependencies", "joist = \"0.1\"").unwrap(),
             "[package]\nname = \"a\"\n\n[dependencies]\nserde = \"1\"\njoist = \"0.1\"\n\n[dev-dependencies]\ninsta = \"1\"\n"
         );
         assert!(matches!(
-            add_dependency("Cargo.toml", "[package]\n", "x = \"1\""),
+            add_dependency("Cargo.toml", "[package]\n", "dependencies", "x = \"1\""),
             Err(InstallError::Unrecognised { .. })
         ));
     }

@@ -64,7 +64,14 @@ impl Source {
     }
 
     /// The dependency line for `crate_name`, which lives in `subfolder` of a checkout.
-    fn dependency(&self, crate_name: &str, subfolder: &str) -> String {
+    /// The dependency line for `crate_name` (in `subfolder` of a path source), with `features`.
+    fn dependency(&self, crate_name: &str, subfolder: &str, features: &[&str]) -> String {
+        let features = if features.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = features.iter().map(|name| format!("\"{name}\"")).collect();
+            format!(", features = [{}]", quoted.join(", "))
+        };
         match self {
             Self::Path(root) => {
                 let path = if subfolder.is_empty() {
@@ -72,10 +79,15 @@ impl Source {
                 } else {
                     format!("{root}/{subfolder}")
                 };
-                format!("{crate_name} = {{ path = \"{path}\" }}")
+                format!("{crate_name} = {{ path = \"{path}\"{features} }}")
             }
-            Self::Git(url) => format!("{crate_name} = {{ git = \"{url}\" }}"),
-            Self::Version(version) => format!("{crate_name} = \"{version}\""),
+            Self::Git(url) => format!("{crate_name} = {{ git = \"{url}\"{features} }}"),
+            Self::Version(version) if features.is_empty() => {
+                format!("{crate_name} = \"{version}\"")
+            }
+            Self::Version(version) => {
+                format!("{crate_name} = {{ version = \"{version}\"{features} }}")
+            }
         }
     }
 }

@@ -1,24 +1,24 @@
 //! Scoped temporary credentials (`upload_sts_arn`): the server assumes the role with an inline
 //! session policy that allows only one upload's key, and signs that upload's URLs with them.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, SystemTime},
-};
+use std::time::{Duration, SystemTime};
+#[cfg(feature = "sts")]
+use std::{collections::HashMap, sync::Mutex};
 
+#[cfg(feature = "sts")]
 use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Connection, StoreError, StoreSettings, credentials::TimedCredentials,
-    presign::SigningCredentials,
-};
+#[cfg(feature = "sts")]
+use super::{Connection, StoreSettings};
+use super::{StoreError, credentials::TimedCredentials, presign::SigningCredentials};
 
 /// Credentials are assumed again when they have less than this left.
+#[cfg(feature = "sts")]
 const RENEW_BEFORE: Duration = Duration::from_mins(5);
 /// The shortest session STS grants.
+#[cfg(feature = "sts")]
 const MIN_SESSION: Duration = Duration::from_mins(15);
 
 /// Temporary credentials for one upload.
@@ -40,6 +40,7 @@ impl From<&UploadCredentials> for TimedCredentials {
 }
 
 /// Assumes the upload role per upload, and keeps each upload's credentials until near expiry.
+#[cfg(feature = "sts")]
 #[derive(Debug)]
 pub struct StsBroker {
     client: aws_sdk_sts::Client,
@@ -61,6 +62,36 @@ pub fn session_policy(bucket: &str, key: &str) -> serde_json::Value {
     })
 }
 
+/// Built without the `sts` feature there is no broker (`upload_sts_arn` is refused at boot).
+#[cfg(not(feature = "sts"))]
+#[derive(Debug)]
+pub enum StsBroker {}
+
+#[cfg(not(feature = "sts"))]
+impl StsBroker {
+    /// Never called: no value of this type exists.
+    ///
+    /// # Errors
+    /// None.
+    pub async fn credentials_for(
+        &self,
+        _upload: Uuid,
+        _key: &str,
+        _lifetime: Duration,
+    ) -> Result<UploadCredentials, StoreError> {
+        match *self {}
+    }
+
+    /// Never called: no value of this type exists.
+    ///
+    /// # Errors
+    /// None.
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "sts")]
 impl StsBroker {
     /// A broker assuming `role_arn` with the store's own (current) credentials, at
     /// `sts_endpoint`, over the store's HTTPS client.
