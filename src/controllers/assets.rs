@@ -1,7 +1,7 @@
-//! joist.js, its types (joist.d.ts) and joist.css, served by the engine at versioned URLs with
-//! immutable caching, so hosts copy nothing; the module and its types also at stable URLs
-//! (`{api_base_url}/joist.js`, `/joist.d.ts`) with a short cache, for pages that do not render
-//! `joist_media()`.
+//! joist.js, its types (joist.d.ts), joist.css and the Uppy adapter (joist-uppy.js), served by
+//! the engine at versioned URLs with immutable caching, so hosts copy nothing; the modules and
+//! the types also at stable URLs (`{api_base_url}/joist.js`, `/joist.d.ts`, `/joist-uppy.js`)
+//! with a short cache, for pages that do not render `joist_media()`.
 
 use std::sync::LazyLock;
 
@@ -23,9 +23,11 @@ pub enum Asset {
     Types,
     /// Its stylesheet.
     Css,
+    /// The options of Uppy's `@uppy/aws-s3` plugin that upload through joist.
+    Uppy,
 }
 
-const ALL: [Asset; 3] = [Asset::Js, Asset::Types, Asset::Css];
+const ALL: [Asset; 4] = [Asset::Js, Asset::Types, Asset::Css, Asset::Uppy];
 
 /// How long a browser keeps the stable URLs' copies before asking again (then a 304 if unchanged).
 const STABLE_MAX_AGE: &str = "public, max-age=300, must-revalidate";
@@ -72,11 +74,21 @@ static CSS: LazyLock<Served> = LazyLock::new(|| {
     )
 });
 
+static UPPY: LazyLock<Served> = LazyLock::new(|| {
+    served(
+        "joist-uppy",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/static/joist/joist-uppy.js"),
+    )
+});
+
 fn asset(asset: Asset) -> &'static Served {
     match asset {
         Asset::Js => &JS,
         Asset::Types => &TYPES,
         Asset::Css => &CSS,
+        Asset::Uppy => &UPPY,
     }
 }
 
@@ -117,6 +129,11 @@ pub async fn stable_module(request: HeaderMap) -> Response {
 /// `GET {api_base_url}/joist.d.ts`: the module's types at a stable URL.
 pub async fn stable_types(request: HeaderMap) -> Response {
     respond(Asset::Types, &request, STABLE_MAX_AGE, None)
+}
+
+/// `GET {api_base_url}/joist-uppy.js`: the Uppy adapter at a stable URL.
+pub async fn stable_uppy_module(request: HeaderMap) -> Response {
+    respond(Asset::Uppy, &request, STABLE_MAX_AGE, None)
 }
 
 /// `which` with `cache_control`, or 304 when the request's `If-None-Match` names its ETag. The

@@ -23,4 +23,5 @@ mod scanning;
 mod single;
 mod sts;
 mod support;
+mod uppy;
 mod views;

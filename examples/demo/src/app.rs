@@ -59,6 +59,7 @@ impl Hooks for App {
             .add_route(controllers::photos::routes())
             .add_route(controllers::backups::routes())
             .add_route(controllers::spa::routes())
+            .add_route(controllers::uppy::routes())
     }
 
     async fn connect_workers(ctx: &AppContext, queue: &Queue) -> Result<()> {

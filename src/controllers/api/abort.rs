@@ -33,11 +33,20 @@ async fn abort(
     request: Parts,
     ApiJson(body): ApiJson<AbortRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
+    run(&ctx, &request, &body.token).await
+}
+
+/// Aborts the upload of `token` for the caller of `request` (what `POST /abort` does): 204,
+/// also on a repeat.
+///
+/// # Errors
+/// The API's errors: a bad token or caller, an upload attached to a record.
+pub async fn run(ctx: &AppContext, request: &Parts, token: &str) -> Result<StatusCode, ApiError> {
+    let access::Opened { joist, upload, .. } = access::open(ctx, request, token).await?;
     if upload.status == UploadStatus::Deleted {
         return Ok(StatusCode::NO_CONTENT);
     }
-    match lifecycle::abort(&ctx, &joist, &upload, &ABORTABLE, "aborted by the client").await? {
+    match lifecycle::abort(ctx, &joist, &upload, &ABORTABLE, "aborted by the client").await? {
         AbortOutcome::Attached => Err(ApiError::conflict(
             "upload_attached",
             "this upload is attached to a record; remove it there instead",

@@ -174,14 +174,46 @@ fn single_etag(parts: Option<&[ClientPart]>) -> Option<&str> {
         .map(|part| part.etag.as_str())
 }
 
-/// The 202 answer while an upload's checks run in the background.
-fn checking(id: Uuid) -> Response {
-    let body = json!({ "upload": id, "status": UploadStatus::Checking });
-    (StatusCode::ACCEPTED, Json(body)).into_response()
+/// How a finalize call ends.
+pub enum Finalized {
+    /// Finalized (or attached): the answer.
+    Done(Box<FinalizeResponse>),
+    /// Its checks run in the background (answered 202); `/status` tells when they end.
+    Checking {
+        /// The upload's id.
+        upload: Uuid,
+        /// Its object key.
+        key: String,
+    },
+}
+
+impl Finalized {
+    fn done(joist: &Joist, upload: &Upload) -> Self {
+        Self::Done(Box::new(respond(joist, upload)))
+    }
+
+    fn checking(upload: &Upload) -> Self {
+        Self::Checking {
+            upload: upload.id,
+            key: upload.key.clone(),
+        }
+    }
+}
+
+impl IntoResponse for Finalized {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Done(answer) => Json(answer).into_response(),
+            Self::Checking { upload, .. } => {
+                let body = json!({ "upload": upload, "status": UploadStatus::Checking });
+                (StatusCode::ACCEPTED, Json(body)).into_response()
+            }
+        }
+    }
 }
 
 /// The record after another call finished it first (or is checking it), or the conflict.
-async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<Response, ApiError> {
+async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<Finalized, ApiError> {
     let upload = Upload::find(&ctx.db, id).await?;
     match upload {
         Some(upload)
@@ -190,9 +222,9 @@ async fn settled(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<Response, 
                 UploadStatus::Finalized | UploadStatus::Attached
             ) =>
         {
-            Ok(Json(respond(joist, &upload)).into_response())
+            Ok(Finalized::done(joist, &upload))
         }
-        Some(upload) if upload.status == UploadStatus::Checking => Ok(checking(upload.id)),
+        Some(upload) if upload.status == UploadStatus::Checking => Ok(Finalized::checking(&upload)),
         Some(upload) => Err(closed(upload.status)),
         None => Err(ApiError::conflict(
             "upload_gone",
@@ -213,8 +245,21 @@ async fn finalize(
     State(ctx): State<AppContext>,
     request: Parts,
     ApiJson(body): ApiJson<FinalizeRequest>,
-) -> Result<Response, ApiError> {
-    let access::Opened { joist, upload, .. } = access::open(&ctx, &request, &body.token).await?;
+) -> Result<Finalized, ApiError> {
+    run(&ctx, &request, body).await
+}
+
+/// Finalizes the upload of `body.token` for the caller of `request` (what `POST /finalize`
+/// does); a repeat answers the same.
+///
+/// # Errors
+/// The API's errors: a bad token or caller, missing parts, a file its checks refuse.
+pub async fn run(
+    ctx: &AppContext,
+    request: &Parts,
+    body: FinalizeRequest,
+) -> Result<Finalized, ApiError> {
+    let access::Opened { joist, upload, .. } = access::open(ctx, request, &body.token).await?;
     // One finalize per upload at a time in this process; the others then read its result.
     let _guard = joist.lock_upload(upload.id).await;
     let upload = Upload::find(&ctx.db, upload.id)
@@ -222,9 +267,9 @@ async fn finalize(
         .ok_or_else(|| ApiError::conflict("upload_gone", "the upload no longer exists"))?;
     match upload.status {
         UploadStatus::Finalized | UploadStatus::Attached => {
-            return Ok(Json(respond(&joist, &upload)).into_response());
+            return Ok(Finalized::done(&joist, &upload));
         }
-        UploadStatus::Checking => return Ok(checking(upload.id)),
+        UploadStatus::Checking => return Ok(Finalized::checking(&upload)),
         UploadStatus::Prepared | UploadStatus::Uploading => {}
         status => return Err(closed(status)),
     }
@@ -257,7 +302,7 @@ async fn finalize(
     // and the conditional state change below lets one call record it.
     let Some((object, at)) = checks::locate(store, &upload).await? else {
         if completed_elsewhere {
-            return settled(&ctx, &joist, upload.id).await;
+            return settled(ctx, &joist, upload.id).await;
         }
         return Err(incomplete(&[1]));
     };
@@ -284,7 +329,7 @@ async fn finalize(
     }
     let event = joist.listening(UploadEventKind::Finalized, &upload.field);
     if object.size != declared {
-        return Err(checks::size_mismatch(&ctx, &joist, &upload, object.size, event).await);
+        return Err(checks::size_mismatch(ctx, &joist, &upload, object.size, event).await);
     }
     if checks::in_background(&joist, &upload) {
         let to = UploadStatus::Checking;
@@ -292,14 +337,14 @@ async fn finalize(
             .await?
             .is_some()
         {
-            background::spawn(&ctx, &joist, upload.id);
+            background::spawn(ctx, &joist, upload.id);
         }
-        return settled(&ctx, &joist, upload.id).await;
+        return settled(ctx, &joist, upload.id).await;
     }
     let from = (&OPEN[..], event);
-    match checks::check_and_record(&ctx, &joist, &upload, from, (object, at)).await? {
-        Some(finalized) => Ok(Json(respond(&joist, &finalized)).into_response()),
-        None => settled(&ctx, &joist, upload.id).await,
+    match checks::check_and_record(ctx, &joist, &upload, from, (object, at)).await? {
+        Some(finalized) => Ok(Finalized::done(&joist, &finalized)),
+        None => settled(ctx, &joist, upload.id).await,
     }
 }
 

@@ -1,4 +1,5 @@
-//! The JSON API, protocol v1: `prepare`, `parts`, `status`, `finalize`, `abort`.
+//! The JSON API, protocol v1: `prepare`, `parts`, `status`, `finalize`, `abort`; and the S3 calls
+//! of Uppy's `@uppy/aws-s3` answered through it (`uppy`).
 
 mod abort;
 mod access;
@@ -11,6 +12,7 @@ mod part_urls;
 mod parts;
 mod prepare;
 mod status;
+mod uppy;
 
 use axum::{http::StatusCode, routing::MethodRouter};
 pub use error::ApiError;
@@ -24,7 +26,7 @@ pub use status::{PartDone, StatusResponse};
 
 use crate::config::JoistConfig;
 
-/// joist's API routes (and its JS, its types and CSS) under `api_base_url`; add them in `Hooks::routes`:
+/// joist's API routes (and its JS, its types, CSS and Uppy adapter) under `api_base_url`; add them in `Hooks::routes`:
 ///
 /// ```no_run
 /// # use loco_rs::{app::AppContext, controller::AppRoutes};
@@ -43,6 +45,8 @@ pub fn routes(ctx: &AppContext) -> Routes {
         .add("/status", post_only(status::route()))
         .add("/finalize", post_only(finalize::route()))
         .add("/abort", post_only(abort::route()))
+        .add("/uppy/create", uppy::create_route())
+        .add("/uppy/upload", uppy::upload_route())
         .add("/assets/{file}", axum::routing::get(super::assets::serve))
         .add(
             "/joist.js",
@@ -51,6 +55,10 @@ pub fn routes(ctx: &AppContext) -> Routes {
         .add(
             "/joist.d.ts",
             axum::routing::get(super::assets::stable_types),
+        )
+        .add(
+            "/joist-uppy.js",
+            axum::routing::get(super::assets::stable_uppy_module),
         )
 }
 

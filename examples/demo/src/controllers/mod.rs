@@ -5,3 +5,4 @@ pub mod car_pages;
 pub mod cars;
 pub mod photos;
 pub mod spa;
+pub mod uppy;
