@@ -57,8 +57,7 @@ impl Hooks for App {
             .add_route(controllers::cars::routes())
             .add_route(controllers::car_pages::routes())
             .add_route(controllers::photos::routes())
-            .add_route(controllers::backups::routes())
-            .add_route(controllers::spa::routes())
+            .add_route(controllers::pages::routes())
             .add_route(controllers::uppy::routes())
     }
 
