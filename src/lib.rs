@@ -25,6 +25,7 @@ pub mod install;
 mod joist;
 pub mod lifecycle;
 pub mod limits;
+mod markup;
 pub mod models;
 pub mod s3;
 pub mod scan;

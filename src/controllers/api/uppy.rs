@@ -84,18 +84,7 @@ fn document(body: &str) -> String {
 
 /// Escapes `text` for an XML element.
 fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
+    crate::markup::escape(text, "&apos;")
 }
 
 fn token(request: &Parts) -> Result<&str, ApiError> {
