@@ -99,6 +99,18 @@ describe('upload() from a plain page, to a JWT-protected field', () => {
     await page.close();
   });
 
+  it("the page's own file input uploads and shows the result", async () => {
+    const page = await plainPage(browser, demo);
+    const bytes = testBytes(20 * MIB, 21);
+    await page.setInputFiles('#file', { name: 'spa.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForFunction(() => /^Uploaded /.test(document.getElementById('state').textContent), null, { timeout: 60_000 });
+    const result = JSON.parse(await page.textContent('#result'));
+    assert.equal(await page.getAttribute('#progress', 'value'), '1');
+    assert.equal(sha256(readFileSync(join(demo.storeRoot, 'joist-demo', result.key))), sha256(bytes));
+    await page.screenshot({ path: `${screenshots}/headless-page.png` });
+    await page.close();
+  });
+
   it('rejects with the API code when signed out, and with a small file uploads in one PUT', async () => {
     const page = await plainPage(browser, demo);
     const small = testBytes(4096, 3);
