@@ -92,8 +92,45 @@ impl Joist {
             }
             status => return Err(AttachError::NotFinalized(status)),
         };
-        let metadata = FileMetadata::of(&attached);
-        Ok(S3File::from_key(attached.key).with_metadata(metadata))
+        Ok(S3File::from_upload(&attached))
+    }
+
+    /// `file` (a value loaded from a model's column) with what its upload record says: its
+    /// original filename, content type and metadata, variants included; unchanged when no
+    /// record has its key (a file stored before joist recorded it).
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn load(
+        &self,
+        db: &impl ConnectionTrait,
+        file: S3File,
+    ) -> Result<S3File, sea_orm::DbErr> {
+        Ok(Upload::find_by_key(db, file.key())
+            .await?
+            .map_or(file, |upload| S3File::from_upload(&upload)))
+    }
+
+    /// [`Self::load`] for many files at once (a gallery), in one query, in their order.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn load_all(
+        &self,
+        db: &impl ConnectionTrait,
+        files: Vec<S3File>,
+    ) -> Result<Vec<S3File>, sea_orm::DbErr> {
+        let keys: Vec<&str> = files.iter().map(S3File::key).collect();
+        let uploads = Upload::find_all_by_key(db, &keys).await?;
+        Ok(files
+            .into_iter()
+            .map(|file| {
+                uploads
+                    .iter()
+                    .find(|upload| upload.key == file.key())
+                    .map_or(file, S3File::from_upload)
+            })
+            .collect())
     }
 
     /// Checks a field value's signature, expiry, field and owner, without touching the database.

@@ -12,7 +12,7 @@ use crate::{
     client_address::{ForwardedHeader, TrustedProxies},
     config::{ConfigError, CredentialsConfig, JoistConfig},
     events::Handlers,
-    field::{Denied, Fields, Owner, S3File},
+    field::{Denied, Fields, Owner},
     limits::RateLimiter,
     models::Upload,
     s3::{
@@ -125,6 +125,37 @@ fn sts_broker(
     }
 }
 
+/// `handlers` and, after them, the job that makes the variants of each field declaring some.
+#[cfg(feature = "variants")]
+#[allow(clippy::unnecessary_wraps)]
+fn with_variant_jobs(fields: &Fields, mut handlers: Handlers) -> Result<Handlers> {
+    for field in fields
+        .iter()
+        .filter(|field| field.variants().next().is_some())
+    {
+        handlers = handlers.with_builtin(field.name(), crate::variants::GenerateVariants);
+    }
+    Ok(handlers)
+}
+
+/// Built without variants: a field declaring some is refused.
+#[cfg(not(feature = "variants"))]
+fn with_variant_jobs(fields: &Fields, handlers: Handlers) -> Result<Handlers> {
+    match fields
+        .iter()
+        .find(|field| field.variants().next().is_some())
+    {
+        Some(field) => Err(config_error(
+            "fields",
+            format!(
+                "`{}` declares image variants; joist was built without its `variants` feature",
+                field.name()
+            ),
+        )),
+        None => Ok(handlers),
+    }
+}
+
 async fn store_settings(config: &JoistConfig) -> Result<StoreSettings> {
     let (endpoint, path_style, credentials) = if config.dev_endpoint.enabled {
         dev_store(config)?
@@ -203,6 +234,7 @@ impl Joist {
         } else {
             fields.without_inspection()
         };
+        let handlers = with_variant_jobs(&fields, handlers)?;
         let settings = store_settings(&config).await?;
         let store = Store::new(&settings).map_err(|message| config_error("ca_file", message))?;
         if let Err(error) = store.credentials().await {
@@ -265,7 +297,7 @@ impl Joist {
         Self::new(
             config,
             self.inner.fields.clone(),
-            self.inner.handlers.clone(),
+            self.inner.handlers.clone().host_only(),
             Arc::clone(&self.inner.admin),
             self.inner.scanners.clone(),
         )
@@ -412,17 +444,5 @@ impl Joist {
             .get(field)
             .ok_or_else(|| Denied::Forbidden(format!("`{field}` is not an upload field")))?;
         field.authorizer().authorize(ctx, request, field).await
-    }
-
-    /// A presigned download URL for an attached file, valid for `url_lifetime`.
-    #[must_use]
-    pub fn download_url(&self, file: &S3File) -> String {
-        self.download_url_for(file, self.inner.config.url_lifetime())
-    }
-
-    /// A presigned download URL for an attached file, valid for `expires_in`.
-    #[must_use]
-    pub fn download_url_for(&self, file: &S3File, expires_in: Duration) -> String {
-        self.inner.store.download_url(file.key(), expires_in)
     }
 }

@@ -10,12 +10,14 @@ pub mod cleanup;
 pub mod client_address;
 pub mod config;
 pub mod controllers;
+pub mod delivery;
 #[cfg(feature = "dev-endpoint")]
 pub mod dev_endpoint;
 pub mod doctor;
 mod error;
 pub mod events;
 pub mod field;
+pub mod file_view;
 pub mod form;
 mod hex;
 mod initializer;
@@ -33,6 +35,7 @@ pub mod signing;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod variants;
 #[cfg(feature = "views")]
 pub mod views;
 pub mod workers;
@@ -44,6 +47,7 @@ pub use controllers::admin::routes as admin_routes;
 pub use controllers::api::routes;
 pub use error::{Error, Result};
 pub use field::{Authorize, Denied, Field, Fields, JwtUser, Owner, Public, S3File};
+pub use file_view::{FileView, VariantView};
 pub use form::FormValue;
 pub use initializer::JoistInitializer;
 pub use inspect::{FileMetadata, ImageLimits};

@@ -86,7 +86,7 @@ pub async fn abort(
             joist.store().abort(upload.landing(), s3_upload_id).await?;
         }
         for key in upload.stored_keys() {
-            joist.store().delete(key).await?;
+            joist.store().delete(&key).await?;
         }
     }
     Ok(outcome)
@@ -120,7 +120,7 @@ pub async fn delete(ctx: &AppContext, joist: &Joist, upload: &Upload) -> Result<
         joist.store().abort(current.landing(), s3_upload_id).await?;
     }
     for key in current.stored_keys() {
-        joist.store().delete(key).await?;
+        joist.store().delete(&key).await?;
     }
     Entity::delete_by_id(current.id).exec(&ctx.db).await?;
     Ok(true)

@@ -1,4 +1,5 @@
-//! What an operator can do to an upload: delete it, abort it, re-run its finalize event. Each
+//! What an operator can do to an upload: delete it, abort it, re-run its finalize event,
+//! regenerate its image variants. Each
 //! runs once per confirmed form and upload, and is logged in `joist_admin_actions` and to the
 //! `joist::admin` tracing target.
 
@@ -22,13 +23,21 @@ pub enum AdminAction {
     Abort,
     /// Raises the upload's `finalized` event again, so its handlers run again.
     RerunFinalize,
+    /// Makes every variant of the upload's field again, now (a changed declaration, a
+    /// failed variant).
+    RegenerateVariants,
 }
 
 const UNFINISHED: [UploadStatus; 2] = [UploadStatus::Prepared, UploadStatus::Uploading];
 
 impl AdminAction {
     /// Every action.
-    pub const ALL: [Self; 3] = [Self::Delete, Self::Abort, Self::RerunFinalize];
+    pub const ALL: [Self; 4] = [
+        Self::Delete,
+        Self::Abort,
+        Self::RerunFinalize,
+        Self::RegenerateVariants,
+    ];
 
     /// The name in forms and the log.
     #[must_use]
@@ -37,6 +46,7 @@ impl AdminAction {
             Self::Delete => "delete",
             Self::Abort => "abort",
             Self::RerunFinalize => "rerun_finalize",
+            Self::RegenerateVariants => "regenerate_variants",
         }
     }
 
@@ -53,6 +63,7 @@ impl AdminAction {
             Self::Delete => "Delete",
             Self::Abort => "Abort upload",
             Self::RerunFinalize => "Re-run finalize event",
+            Self::RegenerateVariants => "Regenerate variants",
         }
     }
 
@@ -72,13 +83,31 @@ impl AdminAction {
                 "Raises the finalize event again: every finalize handler of the field runs again \
                  for this upload, as a background job."
             }
+            Self::RegenerateVariants => {
+                "Makes every image variant the field declares again from the original, now, \
+                 replacing the ones in the store."
+            }
         }
+    }
+
+    /// Whether it makes sense for `upload` (its status; for variants, its field's).
+    #[must_use]
+    pub fn applies(self, joist: &Joist, upload: &Upload) -> bool {
+        self.applies_to(upload.status)
+            && (self != Self::RegenerateVariants
+                || joist
+                    .fields()
+                    .get(&upload.field)
+                    .is_some_and(|field| field.variants().next().is_some()))
     }
 
     /// Whether it makes sense for an upload in `status`.
     #[must_use]
     pub const fn applies_to(self, status: UploadStatus) -> bool {
         match self {
+            Self::RegenerateVariants => {
+                matches!(status, UploadStatus::Finalized | UploadStatus::Attached)
+            }
             Self::Delete => true,
             Self::Abort => matches!(status, UploadStatus::Prepared | UploadStatus::Uploading),
             Self::RerunFinalize => matches!(
@@ -138,6 +167,9 @@ async fn run(
     if !action.applies_to(upload.status) {
         return Ok(format!("not done: the upload is {}", upload.status.name()));
     }
+    if !action.applies(joist, upload) {
+        return Ok("nothing to do: the field declares no variants".to_string());
+    }
     Ok(match action {
         AdminAction::Delete => {
             if lifecycle::delete(ctx, joist, upload).await? {
@@ -158,6 +190,7 @@ async fn run(
                 }
             }
         }
+        AdminAction::RegenerateVariants => regenerate(ctx, joist, upload).await?,
         AdminAction::RerunFinalize => {
             if joist
                 .handlers()
@@ -171,6 +204,33 @@ async fn run(
             }
         }
     })
+}
+
+/// Makes the upload's variants again and says how each went.
+#[cfg(feature = "variants")]
+async fn regenerate(ctx: &AppContext, joist: &Joist, upload: &Upload) -> Result<String> {
+    let generated = crate::variants::generate(ctx, joist, upload, true).await?;
+    if generated.is_empty() {
+        return Ok("nothing to do: the upload is not an image".to_string());
+    }
+    let outcomes: Vec<String> = generated
+        .iter()
+        .map(
+            |(name, record)| match (&record.error, record.width.zip(record.height)) {
+                (Some(error), _) => format!("{name} failed: {error}"),
+                (None, Some((width, height))) => format!("{name} {width} × {height}"),
+                (None, None) => name.clone(),
+            },
+        )
+        .collect();
+    Ok(format!("regenerated: {}", outcomes.join("; ")))
+}
+
+/// Built without variants: nothing can make them.
+#[cfg(not(feature = "variants"))]
+#[allow(clippy::unused_async)]
+async fn regenerate(_ctx: &AppContext, _joist: &Joist, _upload: &Upload) -> Result<String> {
+    Ok("not done: joist was built without its `variants` feature".to_string())
 }
 
 fn log(admin: &Admin, action: AdminAction, upload: &Upload, outcome: &str) {

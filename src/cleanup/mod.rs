@@ -181,7 +181,7 @@ async fn sweep(
                 report.count_store(joist.store().abort(moved.landing(), s3_upload_id).await);
             }
             for key in moved.stored_keys() {
-                report.count_store(joist.store().delete(key).await);
+                report.count_store(joist.store().delete(&key).await);
             }
             events::raise(ctx, joist, moved.id).await;
             progress(sweep.phase, *report.count_of(sweep.phase), total);

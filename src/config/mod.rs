@@ -102,6 +102,11 @@ pub struct JoistConfig {
     /// Default: same as `endpoint`.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub public_endpoint: Option<String>,
+    /// Where files of fields with [`crate::Field::public_delivery`] are served from without a
+    /// signature (a CDN in front of the bucket, e.g. `https://cdn.example.com/uploads`): their
+    /// URLs are this plus `/` and the object key. Default: unset, every URL is presigned.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub public_base_url: Option<String>,
     /// Path-style URLs (`host/bucket/key`) instead of virtual-host style (`bucket.host/key`).
     /// Default `false`; most self-hosted stores need `true`.
     #[serde(default)]
@@ -440,6 +445,7 @@ impl JoistConfig {
         for (key, value) in [
             ("endpoint", &self.endpoint),
             ("public_endpoint", &self.public_endpoint),
+            ("public_base_url", &self.public_base_url),
         ] {
             if let Some(url) = value {
                 check_endpoint(key, url)?;

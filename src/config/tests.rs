@@ -167,6 +167,7 @@ fn empty_optional_settings_are_unset() {
     for key in [
         "endpoint",
         "public_endpoint",
+        "public_base_url",
         "sts_endpoint",
         "upload_sts_arn",
         "credentials_profile",
@@ -179,12 +180,13 @@ fn empty_optional_settings_are_unset() {
         [
             config.endpoint,
             config.public_endpoint,
+            config.public_base_url,
             config.sts_endpoint,
             config.upload_sts_arn,
             config.credentials_profile,
             config.ca_file,
         ],
-        [None, None, None, None, None, None]
+        [None, None, None, None, None, None, None]
     );
 }
 

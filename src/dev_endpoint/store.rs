@@ -170,6 +170,26 @@ impl DevStore {
     }
 }
 
+impl DevStore {
+    /// GET, answering with the `response-content-disposition` and `response-content-type` a
+    /// presigned URL asks for, as S3 does.
+    async fn get_with_overrides(
+        &self,
+        request: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        let disposition = request.input.response_content_disposition.clone();
+        let content_type = request.input.response_content_type.clone();
+        let mut response = self.inner.get_object(request).await?;
+        if disposition.is_some() {
+            response.output.content_disposition = disposition;
+        }
+        if content_type.is_some() {
+            response.output.content_type = content_type;
+        }
+        Ok(response)
+    }
+}
+
 macro_rules! delegate_to_s3s_fs {
     ($($operation:ident($input:ident) -> $output:ident;)*) => {
         #[async_trait::async_trait]
@@ -211,6 +231,10 @@ macro_rules! delegate_to_s3s_fs {
                 self.create_noted(request).await
             }
 
+            async fn get_object(&self, request: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+                self.get_with_overrides(request).await
+            }
+
             async fn put_object(&self, request: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
                 self.put_checked(request).await
             }
@@ -230,7 +254,6 @@ delegate_to_s3s_fs! {
     head_bucket(HeadBucketInput) -> HeadBucketOutput;
     list_buckets(ListBucketsInput) -> ListBucketsOutput;
     list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
-    get_object(GetObjectInput) -> GetObjectOutput;
     head_object(HeadObjectInput) -> HeadObjectOutput;
     delete_object(DeleteObjectInput) -> DeleteObjectOutput;
     delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;

@@ -40,6 +40,8 @@ struct Registration {
     kind: UploadEventKind,
     field: Option<String>,
     handler: Arc<dyn UploadHandler>,
+    /// Added by joist itself (the variants job), not by the host.
+    builtin: bool,
 }
 
 /// The handlers a host registers, each for one event and one field or all.
@@ -77,7 +79,26 @@ impl Handlers {
             kind,
             field: field.map(str::to_string),
             handler: Arc::new(handler),
+            builtin: false,
         });
+        self
+    }
+
+    /// Adds joist's own `finalized` handler for `field`, after the host's.
+    #[cfg_attr(not(feature = "variants"), allow(dead_code))]
+    pub(crate) fn with_builtin(mut self, field: &str, handler: impl UploadHandler) -> Self {
+        self = self.with(UploadEventKind::Finalized, Some(field), handler);
+        if let Some(last) = self.registrations.last_mut() {
+            last.builtin = true;
+        }
+        self
+    }
+
+    /// The host's handlers alone.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn host_only(mut self) -> Self {
+        self.registrations
+            .retain(|registration| !registration.builtin);
         self
     }
 

@@ -8,12 +8,21 @@ mod s3_file;
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use crate::inspect::ImageLimits;
+use crate::{inspect::ImageLimits, variants::Variant};
 
 pub use authorize::{Authorize, Denied, JwtUser, Owner, Public};
 pub use content_type::{ContentTypeError, normalize as normalize_content_type};
 pub use filename::{FilenameError, display_name, key_safe};
 pub use s3_file::S3File;
+
+/// How a field's files are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Through presigned URLs that expire.
+    Presigned,
+    /// Through `public_base_url`, unsigned, when it is set.
+    Public,
+}
 
 /// One upload field, such as `car.owners_manual`.
 ///
@@ -36,6 +45,8 @@ pub struct Field {
     inspect: bool,
     quarantine: bool,
     image_limits: ImageLimits,
+    variants: Vec<(String, Variant)>,
+    delivery: Delivery,
     authorizer: Arc<dyn Authorize>,
 }
 
@@ -50,6 +61,8 @@ impl std::fmt::Debug for Field {
             .field("inspect", &self.inspect)
             .field("quarantine", &self.quarantine)
             .field("image_limits", &self.image_limits)
+            .field("variants", &self.variants)
+            .field("delivery", &self.delivery)
             .finish_non_exhaustive()
     }
 }
@@ -64,10 +77,7 @@ impl Field {
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
         assert!(
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+            key_safe_name(&name),
             "joist field name `{name}` may only hold ASCII letters, digits, `.`, `_` and `-`"
         );
         Self {
@@ -79,6 +89,8 @@ impl Field {
             inspect: true,
             quarantine: false,
             image_limits: ImageLimits::default(),
+            variants: Vec::new(),
+            delivery: Delivery::Presigned,
             authorizer: Arc::new(JwtUser),
         }
     }
@@ -130,6 +142,59 @@ impl Field {
     pub const fn max_pixels(mut self, pixels: u64) -> Self {
         self.image_limits.max_pixels = Some(pixels);
         self
+    }
+
+    /// Adds (or replaces) the image variant `name`, made in the background once an image of
+    /// this field is finalized (see [`crate::variants`]). Variants need inspection: a field
+    /// that skips it gets none.
+    ///
+    /// # Panics
+    /// When the name is empty or has characters other than ASCII letters, digits, `.`, `_`
+    /// and `-`: it is part of the variant's key.
+    #[must_use]
+    pub fn variant(mut self, name: impl Into<String>, variant: Variant) -> Self {
+        let name = name.into();
+        assert!(
+            key_safe_name(&name),
+            "joist variant name `{name}` may only hold ASCII letters, digits, `.`, `_` and `-`"
+        );
+        self.variants.retain(|(existing, _)| *existing != name);
+        self.variants.push((name, variant));
+        self
+    }
+
+    /// The declared variants, in declaration order.
+    pub fn variants(&self) -> impl Iterator<Item = (&str, &Variant)> {
+        self.variants
+            .iter()
+            .map(|(name, variant)| (name.as_str(), variant))
+    }
+
+    /// The variant named `name`.
+    #[must_use]
+    pub fn variant_named(&self, name: &str) -> Option<&Variant> {
+        self.variants()
+            .find(|(declared, _)| *declared == name)
+            .map(|(_, variant)| variant)
+    }
+
+    /// Serve this field's files and variants through `public_base_url` (a CDN, or the bucket's
+    /// public website), when it is set: plain unsigned URLs that can be cached and shared.
+    /// Without a call (or without `public_base_url`) every download URL is presigned and
+    /// expires: files are private by default.
+    ///
+    /// **Warning**: the CDN or bucket policy must then let anyone read this field's keys, and
+    /// anyone with a URL can read the file, for as long as it exists.
+    #[must_use]
+    pub const fn public_delivery(mut self) -> Self {
+        self.delivery = Delivery::Public;
+        self
+    }
+
+    /// Whether this field's files are served through `public_base_url`.
+    #[must_use]
+    pub const fn delivered_publicly(&self) -> bool {
+        matches!(self.delivery, Delivery::Public)
     }
 
     /// Trust the declared type and record no metadata: finalize reads nothing from the store.
@@ -245,6 +310,14 @@ impl Field {
     }
 }
 
+/// Whether `name` may be part of a key: ASCII letters, digits, `.`, `_` and `-`, not empty.
+fn key_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// The fields a host declares, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Fields {
@@ -274,6 +347,16 @@ impl Fields {
     /// Every field, by name.
     pub fn iter(&self) -> impl Iterator<Item = &Field> {
         self.by_name.values()
+    }
+
+    /// The field whose objects live under `upload_prefix` + its key segment, for `key`.
+    #[must_use]
+    pub fn for_key(&self, key: &str, upload_prefix: &str) -> Option<&Field> {
+        let rest = key.strip_prefix(upload_prefix)?;
+        self.iter().find(|field| {
+            rest.strip_prefix(field.key_segment())
+                .is_some_and(|after| after.starts_with('/'))
+        })
     }
 
     /// Every field with [`Field::skip_inspection`] (the config's `checks.inspect: false`).

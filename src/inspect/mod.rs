@@ -5,12 +5,14 @@
 pub mod detect;
 pub mod image;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use detect::{Detected, SVG};
 pub use image::{ImageInfo, ImageLimits, LimitBroken};
 
-use crate::{Field, models::Upload, s3::Store, s3::StoreError};
+use crate::{Field, models::Upload, s3::Store, s3::StoreError, variants::VariantRecord};
 
 /// The first read: enough for every type's magic and most image headers.
 pub const HEAD_BYTES: u64 = 64 * 1024;
@@ -29,6 +31,10 @@ pub struct FileMetadata {
     /// Width, height and orientation, for images.
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageInfo>,
+    /// The field's image variants, by name: pending until the background job made them (see
+    /// [`crate::variants`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, VariantRecord>,
 }
 
 impl FileMetadata {
@@ -128,8 +134,17 @@ pub async fn inspect(
             None => return Ok(Err(Refusal::UnreadableImage)),
         }
     }
+    let variants = if is_image {
+        field
+            .variants()
+            .map(|(name, _)| (name.to_string(), VariantRecord::pending()))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     Ok(Ok(FileMetadata {
         detected_type: Some(kind),
         image,
+        variants,
     }))
 }

@@ -158,6 +158,23 @@ impl Model {
         Entity::find().filter(Column::Key.eq(key)).one(db).await
     }
 
+    /// The uploads of the object keys among `keys` that have one, in no particular order.
+    ///
+    /// # Errors
+    /// When the query fails.
+    pub async fn find_all_by_key(
+        db: &impl ConnectionTrait,
+        keys: &[&str],
+    ) -> Result<Vec<Self>, DbErr> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        Entity::find()
+            .filter(Column::Key.is_in(keys.iter().copied()))
+            .all(db)
+            .await
+    }
+
     /// The upload whose bytes are at `key`: its key, or its landing key in quarantine.
     ///
     /// # Errors
@@ -330,9 +347,19 @@ impl Model {
         self.landing_key.as_deref().unwrap_or(&self.key)
     }
 
-    /// Every key the upload's bytes may be under: `key`, and the landing key in quarantine.
-    pub fn stored_keys(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.key.as_str()).chain(self.landing_key.as_deref())
+    /// Every key the upload's bytes may be under: `key`, the landing key in quarantine, and
+    /// the keys of the variants recorded in its metadata.
+    #[must_use]
+    pub fn stored_keys(&self) -> Vec<String> {
+        let variants = crate::FileMetadata::of(self).variants;
+        std::iter::once(self.key.clone())
+            .chain(self.landing_key.clone())
+            .chain(
+                variants
+                    .keys()
+                    .map(|name| crate::variants::key(&self.key, name)),
+            )
+            .collect()
     }
 
     /// The upload's plan, as recorded.

@@ -137,13 +137,19 @@ impl Store {
     }
 
     /// A GET URL for `key`, valid for `expires_in` (or until the credentials expire), signed
-    /// with the credentials last fetched, without waiting.
+    /// with the credentials last fetched, without waiting; `overrides` are S3's `response-*`
+    /// parameters (`response-content-disposition`, `response-content-type`).
     #[must_use]
-    pub fn download_url(&self, key: &str, expires_in: Duration) -> String {
+    pub fn download_url(
+        &self,
+        key: &str,
+        expires_in: Duration,
+        overrides: Vec<(&'static str, String)>,
+    ) -> String {
         let request = PresignRequest {
             method: "GET",
             key,
-            params: Vec::new(),
+            params: overrides,
             headers: Vec::new(),
             expires_in,
         };
@@ -220,6 +226,29 @@ impl Store {
             bytes.extend_from_slice(&chunk[..chunk.len().min(limit - bytes.len())]);
         }
         Ok(bytes)
+    }
+
+    /// Stores `bytes` at `key` as `content_type` (for what the server makes itself, such as
+    /// image variants).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+        Ok(())
     }
 
     /// Deletes the object (absent counts as deleted).

@@ -1,5 +1,6 @@
-//! Tera functions for server-rendered forms: `joist_field(...)` renders an upload field,
-//! `joist_media()` the script and stylesheet tags it needs.
+//! Tera functions for server-rendered pages: `joist_field(...)` renders an upload field,
+//! `joist_media()` the script and stylesheet tags it needs, `joist_image(...)` an `<img>` of a
+//! file or one of its variants.
 //!
 //! Register them in the view engine's post-process closure, which runs before templates load
 //! (Tera 2 resolves functions at load time):
@@ -17,14 +18,16 @@
 //! ```
 
 mod field;
+mod image;
 
 use tera::{Function, Kwargs, State, TeraResult};
 
 use crate::{Joist, controllers::assets};
 
-/// Registers `joist_field` and `joist_media` on `tera`.
+/// Registers `joist_field`, `joist_media` and `joist_image` on `tera`.
 pub fn register(tera: &mut tera::Tera, joist: &Joist) {
     tera.register_function("joist_field", field::FieldFunction::new(joist.clone()));
+    tera.register_function("joist_image", image::ImageFunction);
     tera.register_function(
         "joist_media",
         MediaFunction(media_tags(&joist.config().api_base_url)),

@@ -202,7 +202,7 @@ for (const store of (process.env.JOIST_E2E_STORES ?? 'embedded,garage').split(',
     await waitForCompletes(page, 3);
     await page.screenshot({ path: `${screenshots}/${store}-photos-uploaded.png`, fullPage: true });
     await Promise.all([page.waitForURL(/\/photos$/), page.click('#photos-form button[type=submit]')]);
-    await page.waitForFunction(() => [...document.querySelectorAll('#gallery img')].every((img) => img.complete && img.naturalWidth === 1));
+    await page.waitForFunction(() => [...document.querySelectorAll('#gallery img')].every((img) => img.complete && img.naturalWidth > 0));
     assert.equal(await page.locator('#gallery img').count(), 3);
     await page.screenshot({ path: `${screenshots}/${store}-photos-gallery.png`, fullPage: true });
     await page.close();

@@ -25,8 +25,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::support::{
-    bytes, handlers::seen, host::ADMIN, host::ARCHIVE, host::PHOTO, host::PUBLIC_DOC, jwt_for,
-    post, prepare, put_part, request, request_with, stored, stores::stores, upload,
+    bytes,
+    handlers::seen,
+    host::{ADMIN, ARCHIVE, GALLERY, PHOTO, PUBLIC_DOC},
+    images::{encoded, halves, with_variants_made},
+    jwt_for, post, prepare, put_part, request, request_with, stored,
+    stores::stores,
+    upload,
 };
 
 const BASE: &str = "/admin/joist";
@@ -632,6 +637,61 @@ async fn reruns_the_finalize_event_once(server: &TestServer, ctx: &AppContext, l
     );
 }
 
+/// Variants: the detail lists them with their sizes; regenerating remakes them; deleting the
+/// upload deletes them.
+async fn lists_regenerates_and_deletes_variants(
+    server: &TestServer,
+    ctx: &AppContext,
+    label: &str,
+) {
+    let png = encoded(&halves(90, 60), image::ImageFormat::Png);
+    let file = upload(server, GALLERY, "shown.png", &png, "image/png").await;
+    let id = file["upload"].as_str().unwrap();
+    let key = file["key"].as_str().unwrap();
+    with_variants_made(ctx, key).await;
+    let html = get(server, ctx, &format!("{BASE}/uploads/{id}")).await;
+    assert_eq!(
+        texts(&html, "td[data-label=Variant]"),
+        ["jpeg", "square", "thumb"],
+        "{label}"
+    );
+    assert_eq!(
+        texts(&html, "td[data-label=Size]"),
+        ["90 × 60", "32 × 32", "64 × 43"],
+        "{label}"
+    );
+    assert_eq!(
+        texts(&html, "td[data-label=Type]"),
+        ["image/jpeg", "image/png", "image/webp"],
+        "{label}"
+    );
+    assert_css_exists(&html, "a[href*='action=regenerate_variants']");
+
+    let thumb = joist::variants::key(key, "thumb");
+    Joist::from_context(ctx)
+        .unwrap()
+        .store()
+        .delete(&thumb)
+        .await
+        .unwrap();
+    let (_, done) = confirm_and_perform(server, ctx, "regenerate_variants", &[id]).await;
+    assert_css_eq(
+        &done,
+        "td[data-label=Outcome]",
+        "regenerated: jpeg 90 × 60; square 32 × 32; thumb 64 × 43",
+    );
+    assert!(stored(ctx, &thumb).await.is_some(), "{label}: remade");
+
+    confirm_and_perform(server, ctx, "delete", &[id]).await;
+    for name in ["thumb", "square", "jpeg"] {
+        let variant = joist::variants::key(key, name);
+        assert!(
+            stored(ctx, &variant).await.is_none(),
+            "{label}: {name} deleted too"
+        );
+    }
+}
+
 /// Bulk delete from the list, an attached file among them; the rest stays.
 async fn bulk_deletes_an_attached_file_among_others(
     server: &TestServer,
@@ -686,6 +746,7 @@ async fn actions_delete_abort_and_repair_uploads_in_real_stores_once_each() {
                 aborts_once(&server, &ctx, store.name).await;
                 reruns_the_finalize_event_once(&server, &ctx, store.name).await;
                 bulk_deletes_an_attached_file_among_others(&server, &ctx, store.name).await;
+                lists_regenerates_and_deletes_variants(&server, &ctx, store.name).await;
                 assert!(
                     stored(&ctx, &kept_key).await.is_some(),
                     "{}: the rest untouched",

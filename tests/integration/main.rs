@@ -24,4 +24,5 @@ mod single;
 mod sts;
 mod support;
 mod uppy;
+mod variants;
 mod views;

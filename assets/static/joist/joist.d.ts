@@ -39,7 +39,21 @@ export interface FileMetadata {
   height?: number;
   /** EXIF orientation (1-8). */
   orientation?: number;
+  /** The field's image variants, by name: `pending` at finalize, `ready` once the job made them. */
+  variants?: Record<string, VariantRecord>;
   [key: string]: unknown;
+}
+
+/** One image variant as recorded on the upload (`/status` shows it as it is now). */
+export interface VariantRecord {
+  status: 'pending' | 'ready' | 'failed';
+  width?: number;
+  height?: number;
+  /** Its size in bytes. */
+  size?: number;
+  content_type?: string;
+  /** Why it failed. */
+  error?: string;
 }
 
 /** The finalize result: the file is in the store, checked and recorded. */

@@ -1,13 +1,15 @@
 //! The demo's upload fields.
 
-use joist::{Field, Fields, JoistInitializer, events::Handlers};
+use joist::{Field, Fields, JoistInitializer, events::Handlers, variants::Variant};
 
 use crate::fingerprint::Fingerprint;
 
 /// The car's owner's manual.
 pub const OWNERS_MANUAL: &str = "car.owners_manual";
-/// The gallery's photos (several at once).
+/// The gallery's photos (several at once), each with a square WebP thumbnail.
 pub const PHOTO: &str = "photo.image";
+/// The gallery's thumbnail variant of each photo.
+pub const THUMB: &str = "thumb";
 /// Backups of any size up to S3's 5 TiB (what the load benchmarks prepare).
 pub const BACKUP: &str = "backup.archive";
 
@@ -31,6 +33,7 @@ pub fn all() -> Fields {
                 .max_size(10 << 20)
                 .accept(["image/*"])
                 .max_pixels(40_000_000)
+                .variant(THUMB, Variant::fill(240, 240).webp().quality(78))
                 .multiple(),
         )
 }

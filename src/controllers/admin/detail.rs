@@ -17,7 +17,7 @@ use super::{
     rows::{UploadRow, human_size, time},
 };
 use crate::{
-    Joist,
+    Joist, S3File,
     admin::AdminAction,
     models::{AdminActionRecord, Upload, UploadMode, UploadStatus},
 };
@@ -85,6 +85,33 @@ async fn multipart_state(joist: &Joist, upload: &Upload) -> Option<MultipartStat
     )
 }
 
+/// The variants recorded for the upload, each with a link once ready.
+fn variants(joist: &Joist, file: &S3File) -> Vec<serde_json::Value> {
+    let Some(metadata) = file.metadata() else {
+        return Vec::new();
+    };
+    metadata
+        .variants
+        .iter()
+        .map(|(name, record)| {
+            let url = record
+                .is_ready()
+                .then(|| file.variant(joist, name))
+                .flatten()
+                .map(|variant| joist.download(&variant).expires_in(LINK_LIFETIME).url());
+            json!({
+                "name": name,
+                "status": record.status,
+                "error": record.error,
+                "dimensions": record.width.zip(record.height).map(|(width, height)| format!("{width} × {height}")),
+                "bytes": record.size.map(|size| human_size(i64::try_from(size).unwrap_or(i64::MAX))),
+                "content_type": record.content_type,
+                "url": url,
+            })
+        })
+        .collect()
+}
+
 fn has_object(status: UploadStatus) -> bool {
     matches!(status, UploadStatus::Finalized | UploadStatus::Attached)
 }
@@ -101,14 +128,20 @@ pub async fn detail(
     let upload = Upload::find(&ctx.db, upload_id)
         .await?
         .ok_or_else(not_found)?;
-    let download_url =
-        has_object(upload.status).then(|| joist.store().download_url(&upload.key, LINK_LIFETIME));
+    let file = S3File::from_upload(&upload);
+    let download_url = has_object(upload.status).then(|| {
+        joist
+            .download(&file)
+            .attachment()
+            .expires_in(LINK_LIFETIME)
+            .url()
+    });
     let preview_url = download_url
         .clone()
         .filter(|_| upload.content_type.starts_with("image/"));
     let actions: Vec<_> = AdminAction::ALL
         .into_iter()
-        .filter(|action| action.applies_to(upload.status))
+        .filter(|action| action.applies(&joist, &upload))
         .map(|action| {
             json!({
                 "label": action.label(),
@@ -153,6 +186,7 @@ pub async fn detail(
             "metadata": metadata,
             "download_url": download_url,
             "preview_url": preview_url,
+            "variants": variants(&joist, &file),
             "multipart": multipart_state(&joist, &upload).await,
             "actions": actions,
             "log": log,

@@ -92,7 +92,7 @@ async fn refuse(
         return answer;
     }
     for key in upload.stored_keys() {
-        if let Err(error) = joist.store().delete(key).await {
+        if let Err(error) = joist.store().delete(&key).await {
             return error.into();
         }
     }

@@ -103,7 +103,9 @@ fn token(request: &Parts) -> Result<&str, ApiError> {
 
 /// Where the object is, as S3's `Location` (the URL without its signature).
 fn location(joist: &Joist, key: &str) -> String {
-    let url = joist.store().download_url(key, Duration::from_secs(1));
+    let url = joist
+        .store()
+        .download_url(key, Duration::from_secs(1), Vec::new());
     url.split('?').next().unwrap_or_default().to_string()
 }
 

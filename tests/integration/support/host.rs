@@ -7,6 +7,7 @@ use joist::{
     Field, Fields, JoistInitializer,
     admin::JwtAdmins,
     events::Handlers,
+    variants::Variant,
     workers::{JoistCleanupWorker, JoistUploadEventWorker},
 };
 use loco_rs::{
@@ -37,6 +38,9 @@ pub const QUARANTINED: &str = "test.quarantined";
 pub const FLAKY: &str = "test.flaky";
 /// Its finalize handler always fails.
 pub const BROKEN: &str = "test.broken";
+/// Images with three variants (`thumb`, `square`, `jpeg`), delivered publicly under
+/// `public_base_url` when it is set.
+pub const GALLERY: &str = "test.gallery";
 /// The `pid` the host's admin authorizer lets in.
 pub const ADMIN: &str = "admin-1";
 
@@ -81,6 +85,17 @@ pub fn fields() -> Fields {
         )
         .with(Field::new(FLAKY).public())
         .with(Field::new(BROKEN).public())
+        .with(
+            Field::new(GALLERY)
+                .public()
+                .max_size(32 << 20)
+                .accept(["image/*"])
+                .max_pixels(30_000_000)
+                .variant("thumb", Variant::fit(64, 64))
+                .variant("square", Variant::fill(32, 32).png())
+                .variant("jpeg", Variant::fit(100, 100).jpeg().quality(70))
+                .public_delivery(),
+        )
         .with(
             Field::new(PHOTO)
                 .public()

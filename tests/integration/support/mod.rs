@@ -3,6 +3,7 @@
 pub mod fault_proxy;
 pub mod handlers;
 pub mod host;
+pub mod images;
 mod request;
 pub mod stores;
 

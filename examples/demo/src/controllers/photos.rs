@@ -1,4 +1,4 @@
-//! The photo gallery: a multi-file image field, thumbnails from presigned URLs.
+//! The photo gallery: a multi-file image field, thumbnails from its `thumb` variant.
 
 use axum::{
     Form,
@@ -7,7 +7,7 @@ use axum::{
     response::Response,
 };
 use chrono::Utc;
-use joist::Joist;
+use joist::{FileView, Joist};
 use loco_rs::{
     Result,
     app::AppContext,
@@ -33,7 +33,7 @@ pub struct PhotosForm {
 #[derive(Serialize)]
 struct PhotoView {
     name: String,
-    url: String,
+    file: FileView,
 }
 
 async fn gallery(
@@ -47,11 +47,20 @@ async fn gallery(
         .order_by_desc(photos::Column::Id)
         .all(&ctx.db)
         .await?;
-    let photos: Vec<PhotoView> = photos
+    let files = joist
+        .load_all(
+            &ctx.db,
+            photos.into_iter().map(|photo| photo.image).collect(),
+        )
+        .await?;
+    let photos: Vec<PhotoView> = files
         .iter()
-        .map(|photo| PhotoView {
-            name: photo.image.filename().to_string(),
-            url: joist.download_url(&photo.image),
+        .map(|file| {
+            let file = joist.view(file);
+            PhotoView {
+                name: file.filename.clone(),
+                file,
+            }
         })
         .collect();
     format::render().status(status).view(
