@@ -162,9 +162,8 @@ async fn png_jpeg_and_webp_get_their_variants(
     );
 
     let webp = encoded(&halves(128, 128), ImageFormat::WebP);
-    let prepared = prepare(server, GALLERY, "tile.webp", webp.len(), "image/webp").await;
-    put_part(&prepared["parts"][0], &webp).await;
-    let (_, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
+    let (prepared, finalized) =
+        put_and_finalize(server, (GALLERY, "tile.webp", "image/webp"), &webp).await;
     let upload_record = record(ctx, &finalized).await;
     let thumb = stored_variant(ctx, &upload_record, "thumb").await;
     assert_eq!((thumb.width(), thumb.height()), (64, 64), "{store}");
@@ -280,6 +279,29 @@ async fn variants_are_remade_and_deleted_with_their_original(
     assert_eq!(stored(ctx, &upload_record.key).await, None, "{store}");
 }
 
+/// The finalized upload's file, loaded with what its record says.
+async fn loaded(joist: &Joist, ctx: &AppContext, finalized: &Value) -> S3File {
+    let key = finalized["key"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{finalized}"));
+    joist
+        .load(&ctx.db, S3File::from_key(key.to_string()))
+        .await
+        .unwrap()
+}
+
+/// Prepares, PUTs and finalizes `content` in one request each: (prepare's answer, finalize's).
+async fn put_and_finalize(
+    server: &axum_test::TestServer,
+    (field, filename, content_type): (&str, &str, &str),
+    content: &[u8],
+) -> (Value, Value) {
+    let prepared = prepare(server, field, filename, content.len(), content_type).await;
+    put_part(&prepared["parts"][0], content).await;
+    let (_, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
+    (prepared, finalized)
+}
+
 /// GETs `url`: status, `Content-Disposition`, `Content-Type`, body.
 async fn download(url: &str) -> (u16, String, String, Vec<u8>) {
     let response = reqwest::get(url).await.unwrap();
@@ -308,13 +330,7 @@ async fn downloads_are_named_and_typed(
     let joist = Joist::from_context(ctx).unwrap();
     let png = encoded(&halves(20, 20), ImageFormat::Png);
     let finalized = upload(server, GALLERY, "Fußgänger – 東京.png", &png, "image/png").await;
-    let file = joist
-        .load(
-            &ctx.db,
-            S3File::from_key(finalized["key"].as_str().unwrap().to_string()),
-        )
-        .await
-        .unwrap();
+    let file = loaded(&joist, ctx, &finalized).await;
     assert_eq!(file.original_filename(), Some("Fußgänger – 東京.png"));
     let named = "filename*=UTF-8''Fu%C3%9Fg%C3%A4nger%20%E2%80%93%20%E6%9D%B1%E4%BA%AC.png";
     let (status, disposition, content_type, body) = download(&joist.download_url(&file)).await;
@@ -332,16 +348,9 @@ async fn downloads_are_named_and_typed(
 
     // Text is never shown inline on the store's origin, whatever is asked.
     let text = b"name,price\nbike,300\n";
-    let prepared = prepare(server, PUBLIC_DOC, "notes.txt", text.len(), "text/plain").await;
-    put_part(&prepared["parts"][0], text).await;
-    let (_, finalized) = post(server, "finalize", &json!({"token": prepared["token"]})).await;
-    let file = joist
-        .load(
-            &ctx.db,
-            S3File::from_key(finalized["key"].as_str().unwrap().to_string()),
-        )
-        .await
-        .unwrap();
+    let (_, finalized) =
+        put_and_finalize(server, (PUBLIC_DOC, "notes.txt", "text/plain"), text).await;
+    let file = loaded(&joist, ctx, &finalized).await;
     let (status, disposition, content_type, _) =
         download(&joist.download(&file).inline().url()).await;
     assert_eq!(status, 200, "{store}");
@@ -369,13 +378,7 @@ async fn finalized_gallery(server: &axum_test::TestServer) -> Value {
 
 async fn file_variant(joist: &Joist, ctx: &AppContext, finalized: &Value) -> String {
     record(ctx, finalized).await;
-    let file = joist
-        .load(
-            &ctx.db,
-            S3File::from_key(finalized["key"].as_str().unwrap().to_string()),
-        )
-        .await
-        .unwrap();
+    let file = loaded(joist, ctx, finalized).await;
     assert_eq!(
         joist.view(&file).variants["thumb"].status,
         VariantStatus::Ready
@@ -418,10 +421,7 @@ async fn publicly_delivered_fields_get_plain_urls_under_public_base_url() {
             let joist = Joist::from_context(&ctx).unwrap();
             let finalized = finalized_gallery(&server).await;
             let key = finalized["key"].as_str().unwrap();
-            let file = joist
-                .load(&ctx.db, S3File::from_key(key.to_string()))
-                .await
-                .unwrap();
+            let file = loaded(&joist, &ctx, &finalized).await;
             assert_eq!(
                 joist.download_url(&file),
                 format!("https://cdn.example.com/files/{key}")
@@ -434,11 +434,8 @@ async fn publicly_delivered_fields_get_plain_urls_under_public_base_url() {
                 )
             );
             // Other fields stay private: presigned.
-            let text = b"private";
-            let prepared = prepare(&server, PUBLIC_DOC, "p.txt", text.len(), "text/plain").await;
-            put_part(&prepared["parts"][0], text).await;
             let (_, finalized) =
-                post(&server, "finalize", &json!({"token": prepared["token"]})).await;
+                put_and_finalize(&server, (PUBLIC_DOC, "p.txt", "text/plain"), b"private").await;
             let private = S3File::from_key(finalized["key"].as_str().unwrap().to_string());
             assert!(joist.download_url(&private).contains("X-Amz-Signature="));
         },
