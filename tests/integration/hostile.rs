@@ -104,6 +104,7 @@ async fn hostile_requests_get_json_errors_and_change_nothing() {
         let other_field = prepare(&server, PHOTO, "p.png", 10, "image/png").await;
         let photo_token = other_field["token"].as_str().unwrap().to_string();
 
+        crate::support::events_settled(&ctx).await;
         let before = state(&ctx).await;
         let nested = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         let cases: Vec<(&str, &str, String)> = vec![
@@ -143,14 +144,7 @@ async fn hostile_requests_get_json_errors_and_change_nothing() {
         // Another owner's token, and a signed-in user's token used anonymously.
         let (_, private) = post_as(&server, "prepare", &prepare_body(crate::support::host::PRIVATE_DOC, "p.txt", &json!(3), "text/plain"), Some(&alice)).await;
         // Its `prepared` event is delivered in the background (and stamps the record): wait for it.
-        let private_id = uuid::Uuid::parse_str(private["upload"].as_str().unwrap()).unwrap();
-        for _ in 0..250 {
-            let record = joist::models::Upload::find(&ctx.db, private_id).await.unwrap().unwrap();
-            if record.event_attempts > 0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        crate::support::events_settled(&ctx).await;
         let before_private = state(&ctx).await;
         for (case, call, bearer) in [("another owner's status", "status", Some(jwt_for(&ctx, "mallory"))), ("anonymous abort of a user's upload", "abort", None)] {
             let (status, answer) = post_as(&server, call, &json!({"token": private["token"]}), bearer.as_deref()).await;

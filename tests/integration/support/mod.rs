@@ -186,6 +186,25 @@ pub async fn upload_count(ctx: &AppContext) -> u64 {
         .expect("count")
 }
 
+/// Waits (up to 10 s) until no upload event is pending: the suite's 20 ms sweeper may deliver
+/// one (stamping its upload's record) a moment after the call that raised it answered.
+pub async fn events_settled(ctx: &AppContext) {
+    use joist::models::_entities::joist_events::{Column, Entity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    for _ in 0..500 {
+        let pending = Entity::find()
+            .filter(Column::Status.eq(joist::events::outbox::PENDING))
+            .count(&ctx.db)
+            .await
+            .expect("count the pending events");
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("upload events still pending after 10 s");
+}
+
 /// Uploads a whole file through the API (prepare, PUT every part, finalize) and returns the
 /// finalize response.
 pub async fn upload(
