@@ -58,13 +58,7 @@ impl Joist {
     pub fn view(&self, file: &S3File) -> FileView {
         let metadata = file.metadata();
         let image = metadata.and_then(|metadata| metadata.image);
-        let shown = image.map(|image| {
-            if matches!(image.orientation, Some(5..=8)) {
-                (image.height, image.width)
-            } else {
-                (image.width, image.height)
-            }
-        });
+        let shown = image.map(|image| image.shown_size());
         let is_image = file
             .content_type()
             .is_none_or(|kind| kind.starts_with("image/") && kind != crate::inspect::SVG);
@@ -75,8 +69,8 @@ impl Joist {
             .filter(|_| is_image)
             .into_iter()
             .flat_map(crate::Field::variants)
-            .filter_map(|(name, variant)| {
-                let url = file.variant_url(self, name)?;
+            .map(|(name, variant)| {
+                let url = self.download(&file.variant_file(name, variant)).url();
                 let record = metadata
                     .and_then(|metadata| metadata.variants.get(name))
                     .cloned()
@@ -87,7 +81,7 @@ impl Joist {
                     Some((width, height)) => (Some(width), Some(height)),
                     None => (None, None),
                 };
-                Some((
+                (
                     name.to_string(),
                     VariantView {
                         url,
@@ -95,7 +89,7 @@ impl Joist {
                         width,
                         height,
                     },
-                ))
+                )
             })
             .collect();
         FileView {

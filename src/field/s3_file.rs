@@ -144,14 +144,19 @@ impl S3File {
         let field = joist
             .fields()
             .for_key(&self.key, &joist.config().upload_prefix)?;
-        let format = field.variant_named(name)?.format();
+        Some(self.variant_file(name, field.variant_named(name)?))
+    }
+
+    /// Its variant `name`, made as `variant` says, as a file of its own.
+    pub(crate) fn variant_file(&self, name: &str, variant: &crate::variants::Variant) -> Self {
+        let format = variant.format();
         let original = self.original_filename().unwrap_or_else(|| self.filename());
         let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
-        Some(Self::described(
+        Self::described(
             crate::variants::key(&self.key, name),
             format!("{stem}-{name}.{}", format.extension()),
             format.content_type(),
-        ))
+        )
     }
 }
 

@@ -16,6 +16,24 @@ pub struct ImageInfo {
     pub orientation: Option<u16>,
 }
 
+impl ImageInfo {
+    /// Its width and height as shown, EXIF orientation applied.
+    #[must_use]
+    pub const fn shown_size(&self) -> (u32, u32) {
+        quarter_turned(self.width, self.height, self.orientation)
+    }
+}
+
+/// `width` × `height` under EXIF `orientation`: 5 to 8 turn an image a quarter, swapping its
+/// sides; the others keep them. The same swap takes a shown size back to the stored one.
+#[must_use]
+pub const fn quarter_turned(width: u32, height: u32, orientation: Option<u16>) -> (u32, u32) {
+    match orientation {
+        Some(5..=8) => (height, width),
+        _ => (width, height),
+    }
+}
+
 /// Reads `head` (an image's first bytes): `None` while the size is not in it yet (a JPEG's
 /// frame header can follow large EXIF or ICC blocks) or the header is corrupt.
 #[must_use]

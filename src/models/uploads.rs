@@ -317,12 +317,25 @@ impl Model {
         id: Uuid,
         values: serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), DbErr> {
-        let Some(upload) = Self::find(db, id).await? else {
-            return Ok(());
-        };
+        match Self::find(db, id).await? {
+            Some(upload) => upload.save_metadata_with(db, values).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Merges `values` into this record's metadata, as read, and saves it: for a caller that
+    /// already holds the record (see [`Self::merge_metadata`]).
+    ///
+    /// # Errors
+    /// When the update fails.
+    pub async fn save_metadata_with(
+        &self,
+        db: &impl ConnectionTrait,
+        values: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), DbErr> {
         Entity::update_many()
-            .col_expr(Column::Metadata, Expr::value(upload.metadata_with(values)))
-            .filter(Column::Id.eq(id))
+            .col_expr(Column::Metadata, Expr::value(self.metadata_with(values)))
+            .filter(Column::Id.eq(self.id))
             .exec(db)
             .await?;
         Ok(())

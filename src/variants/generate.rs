@@ -192,6 +192,6 @@ async fn record(
         "variants".into(),
         serde_json::to_value(variants).unwrap_or_default(),
     );
-    Upload::merge_metadata(&ctx.db, upload.id, values).await?;
+    current.save_metadata_with(&ctx.db, values).await?;
     Ok(())
 }

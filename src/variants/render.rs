@@ -117,14 +117,11 @@ impl Decoded {
     /// [`RenderError::Resize`] or [`RenderError::Encode`].
     pub fn render(&self, variant: &Variant) -> Result<Rendered, RenderError> {
         let (width, height) = (self.image.width(), self.image.height());
-        let exif = self.orientation.to_exif();
-        let (shown_width, shown_height) = variant.output_size(width, height, Some(u16::from(exif)));
-        // A quarter turn (orientations 5 to 8) swaps the sides: resize to the stored ones.
-        let (stored_width, stored_height) = if matches!(exif, 5..=8) {
-            (shown_height, shown_width)
-        } else {
-            (shown_width, shown_height)
-        };
+        let orientation = Some(u16::from(self.orientation.to_exif()));
+        let (shown_width, shown_height) = variant.output_size(width, height, orientation);
+        // Resize to the stored sides; turning upright comes after.
+        let (stored_width, stored_height) =
+            crate::inspect::image::quarter_turned(shown_width, shown_height, orientation);
         let mut resized = if (stored_width, stored_height) == (width, height) {
             self.image.clone()
         } else {

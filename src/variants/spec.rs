@@ -156,11 +156,7 @@ impl Variant {
     /// `orientation` (5 to 8 turn it a quarter, swapping its sides).
     #[must_use]
     pub fn output_size(&self, width: u32, height: u32, orientation: Option<u16>) -> (u32, u32) {
-        let (width, height) = if matches!(orientation, Some(5..=8)) {
-            (height, width)
-        } else {
-            (width, height)
-        };
+        let (width, height) = crate::inspect::image::quarter_turned(width, height, orientation);
         match self.resize {
             Resize::Fill => (self.width, self.height),
             Resize::Fit => {

@@ -41,18 +41,18 @@ struct CarPage {
     manual_summary: Option<String>,
 }
 
-fn page(joist: &Joist, car: &cars::Model) -> CarPage {
+/// `manual` is the car's manual loaded with its upload record (`Joist::load`), so its link
+/// downloads it under the name it was uploaded with, typed.
+fn page(joist: &Joist, car: &cars::Model, manual: Option<&joist::S3File>) -> CarPage {
     CarPage {
         id: car.id,
         name: car.name.clone(),
-        manual_name: car
-            .owners_manual
-            .as_ref()
-            .map(|file| file.filename().to_string()),
-        manual_url: car
-            .owners_manual
-            .as_ref()
-            .map(|file| joist.download_url(file)),
+        manual_name: manual.map(|file| {
+            file.original_filename()
+                .unwrap_or_else(|| file.filename())
+                .to_string()
+        }),
+        manual_url: manual.map(|file| joist.download_url(file)),
         manual_summary: None,
     }
 }
@@ -113,7 +113,24 @@ async fn index(
         .order_by_asc(cars::Column::Id)
         .all(&ctx.db)
         .await?;
-    let cars: Vec<CarPage> = cars.iter().map(|car| page(&joist, car)).collect();
+    let manuals = joist
+        .load_all(
+            &ctx.db,
+            cars.iter()
+                .filter_map(|car| car.owners_manual.clone())
+                .collect(),
+        )
+        .await?;
+    let cars: Vec<CarPage> = cars
+        .iter()
+        .map(|car| {
+            let manual = car
+                .owners_manual
+                .as_ref()
+                .and_then(|file| manuals.iter().find(|loaded| *loaded == file));
+            page(&joist, car, manual)
+        })
+        .collect();
     format::render().view(&v, "cars/index.html", json!({ "cars": cars }))
 }
 
@@ -151,12 +168,16 @@ async fn show(
 ) -> Result<Response> {
     let joist = Joist::from_context(&ctx)?;
     let car = find(&ctx, id).await?;
-    let mut shown = page(&joist, &car);
-    if let Some(file) = &car.owners_manual {
-        let upload = joist::models::Upload::find_by_key(&ctx.db, file.key()).await?;
-        shown.manual_summary =
-            upload.and_then(|upload| fingerprint::summary(upload.metadata.as_ref()));
-    }
+    let upload = match &car.owners_manual {
+        Some(file) => joist::models::Upload::find_by_key(&ctx.db, file.key()).await?,
+        None => None,
+    };
+    let manual = upload
+        .as_ref()
+        .map(joist::S3File::from_upload)
+        .or_else(|| car.owners_manual.clone());
+    let mut shown = page(&joist, &car, manual.as_ref());
+    shown.manual_summary = upload.and_then(|upload| fingerprint::summary(upload.metadata.as_ref()));
     format::render().view(&v, "cars/show.html", json!({ "car": shown }))
 }
 
