@@ -88,13 +88,31 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
     let now = Utc::now().fixed_offset();
-    let mut due = Entity::find()
-        .filter(Column::Status.eq(PENDING))
-        .filter(Column::DueAt.lte(now));
-    if let Some(upload) = upload {
-        due = due.filter(Column::UploadId.eq(upload));
-    }
-    let due = due.order_by_asc(Column::DueAt).limit(limit).all(db).await?;
+    let pending = Entity::find().filter(Column::Status.eq(PENDING));
+    let due = match upload {
+        // An upload has a few events: their due times are compared here, not bound into the
+        // query, where SQLite would plan the statement again for every new bound time (STAT4).
+        Some(upload) => {
+            let mut due: Vec<Model> = pending
+                .filter(Column::UploadId.eq(upload))
+                .all(db)
+                .await?
+                .into_iter()
+                .filter(|event| event.due_at <= now)
+                .collect();
+            due.sort_by_key(|event| event.due_at);
+            due.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            due
+        }
+        None => {
+            pending
+                .filter(Column::DueAt.lte(now))
+                .order_by_asc(Column::DueAt)
+                .limit(limit)
+                .all(db)
+                .await?
+        }
+    };
     let until = after(lease);
     let mut claimed = Vec::with_capacity(due.len());
     for event in due {

@@ -112,6 +112,10 @@ impl Model {
     ) -> Result<Result<Self, u64>, DbErr> {
         let owner = new.owner.clone().filter(|_| cap > 0);
         let event = new.event;
+        if owner.is_none() && event.is_none() {
+            // One statement: no transaction to open and commit around it.
+            return Ok(Ok(Self::create(db, new).await?));
+        }
         let transaction = db.begin().await?;
         if let Some(owner) = owner {
             crate::limits::lock_key(&transaction, &format!("unfinished:{owner}")).await?;

@@ -88,6 +88,9 @@ impl Presigner {
     }
 
     /// The presigned URL for `request`, valid from `now`, signed with `signer`.
+    ///
+    /// Built with a handful of appends into presized strings (no formatting machinery): a
+    /// multipart `prepare` signs a window of these per call.
     #[must_use]
     pub fn presign(
         &self,
@@ -96,11 +99,14 @@ impl Presigner {
         signer: &SigningCredentials,
     ) -> String {
         let time: DateTime<Utc> = now.into();
-        let date = time.format("%Y%m%d").to_string();
-        let amz_date = time.format("%Y%m%dT%H%M%SZ").to_string();
-        let scope = format!("{date}/{}/s3/aws4_request", self.region);
+        let amz_date = amz_date(&time);
+        let date = &amz_date[..8];
+        let mut scope = String::with_capacity(date.len() + self.region.len() + 20);
+        for part in [date, "/", &self.region, "/s3/aws4_request"] {
+            scope.push_str(part);
+        }
         let (host, path) = self.endpoint.host_and_path(&self.bucket, request.key);
-        let path = utf8_percent_encode(&path, PATH).to_string();
+        let path = encoded(&path, PATH);
 
         let mut headers: Vec<(&str, &str)> = request
             .headers
@@ -115,76 +121,81 @@ impl Presigner {
             .collect::<Vec<_>>()
             .join(";");
 
-        let mut query: Vec<(String, String)> = vec![
-            ("X-Amz-Algorithm".into(), "AWS4-HMAC-SHA256".into()),
-            (
-                "X-Amz-Credential".into(),
-                format!("{}/{scope}", signer.access_key_id),
-            ),
-            ("X-Amz-Date".into(), amz_date.clone()),
-            (
-                "X-Amz-Expires".into(),
-                request.expires_in.as_secs().to_string(),
-            ),
-            ("X-Amz-SignedHeaders".into(), signed_headers.clone()),
+        let credential = [signer.access_key_id.as_str(), "/", &scope].concat();
+        let expires = request.expires_in.as_secs().to_string();
+        let mut query: Vec<(&str, &str)> = vec![
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            ("X-Amz-Credential", &credential),
+            ("X-Amz-Date", &amz_date),
+            ("X-Amz-Expires", &expires),
+            ("X-Amz-SignedHeaders", &signed_headers),
         ];
         if let Some(token) = &signer.session_token {
-            query.push(("X-Amz-Security-Token".into(), token.clone()));
+            query.push(("X-Amz-Security-Token", token));
         }
         query.extend(
             request
                 .params
                 .iter()
-                .map(|(name, value)| ((*name).to_string(), value.clone())),
+                .map(|(name, value)| (*name, value.as_str())),
         );
-        let mut query: Vec<String> = query
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(name, QUERY),
-                    utf8_percent_encode(value, QUERY)
-                )
-            })
-            .collect();
+        // Names are S3's and the operation's, all unreserved characters: sorted as encoded.
         query.sort_unstable();
-        let query = query.join("&");
+        let mut encoded_query = String::with_capacity(512);
+        for (name, value) in &query {
+            if !encoded_query.is_empty() {
+                encoded_query.push('&');
+            }
+            push_encoded(&mut encoded_query, name, QUERY);
+            encoded_query.push('=');
+            push_encoded(&mut encoded_query, value, QUERY);
+        }
 
-        let mut canonical = String::with_capacity(512);
-        for part in [request.method, "\n", &path, "\n", &query, "\n"] {
+        let mut canonical = String::with_capacity(512 + encoded_query.len());
+        for part in [request.method, "\n", &path, "\n", &encoded_query, "\n"] {
             canonical.push_str(part);
         }
         for (name, value) in &headers {
-            canonical.push_str(name);
-            canonical.push(':');
-            canonical.push_str(value.trim());
-            canonical.push('\n');
+            for part in [*name, ":", value.trim(), "\n"] {
+                canonical.push_str(part);
+            }
         }
-        canonical.push('\n');
-        canonical.push_str(&signed_headers);
-        canonical.push_str("\nUNSIGNED-PAYLOAD");
+        for part in ["\n", &signed_headers, "\nUNSIGNED-PAYLOAD"] {
+            canonical.push_str(part);
+        }
 
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            crate::hex::encode(&Sha256::digest(canonical.as_bytes()))
-        );
-        let signing_key = self.signing_key(signer, date, now);
-        let signature = calculate_signature(signing_key, string_to_sign.as_bytes());
-        format!(
-            "{}{path}?{query}&X-Amz-Signature={signature}",
-            self.endpoint.origin_for(&host)
-        )
+        let digest = crate::hex::encode(&Sha256::digest(canonical.as_bytes()));
+        let string_to_sign =
+            ["AWS4-HMAC-SHA256\n", &amz_date, "\n", &scope, "\n", &digest].concat();
+        let signature = self.with_signing_key(signer, date, now, |key| {
+            calculate_signature(key, string_to_sign.as_bytes())
+        });
+        [
+            self.endpoint.origin_for(&host).as_str(),
+            &path,
+            "?",
+            &encoded_query,
+            "&X-Amz-Signature=",
+            &signature,
+        ]
+        .concat()
     }
 
-    /// The day's signing key of `signer`, derived once per access key and day.
-    fn signing_key(&self, signer: &SigningCredentials, date: String, now: SystemTime) -> Vec<u8> {
+    /// Runs `sign` with the day's signing key of `signer`, derived once per access key and day.
+    fn with_signing_key<T>(
+        &self,
+        signer: &SigningCredentials,
+        date: &str,
+        now: SystemTime,
+        sign: impl FnOnce(&[u8]) -> T,
+    ) -> T {
         let mut keys = self
             .signing_keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let id = (signer.access_key_id.clone(), date);
+        let id = (signer.access_key_id.clone(), date.to_string());
         if let Some(key) = keys.get(&id) {
-            return key.clone();
+            return sign(key);
         }
         if keys.len() >= MAX_SIGNING_KEYS {
             keys.clear();
@@ -192,9 +203,46 @@ impl Presigner {
         let key = generate_signing_key(&signer.secret_access_key, now, &self.region, "s3")
             .as_ref()
             .to_vec();
-        keys.insert(id, key.clone());
-        key
+        let signature = sign(&key);
+        keys.insert(id, key);
+        signature
     }
+}
+
+/// `time` as SigV4's `X-Amz-Date`, `YYYYMMDDTHHMMSSZ` (its first eight bytes are the date).
+fn amz_date(time: &DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let mut out = String::with_capacity(16);
+    push_digits(&mut out, u32::try_from(time.year()).unwrap_or_default(), 4);
+    push_digits(&mut out, time.month(), 2);
+    push_digits(&mut out, time.day(), 2);
+    out.push('T');
+    push_digits(&mut out, time.hour(), 2);
+    push_digits(&mut out, time.minute(), 2);
+    push_digits(&mut out, time.second(), 2);
+    out.push('Z');
+    out
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10_u32.pow(place) % 10;
+        out.push(char::from_digit(digit, 10).unwrap_or('0'));
+    }
+}
+
+/// Appends `text` percent-encoded with `set`.
+fn push_encoded(out: &mut String, text: &str, set: &'static AsciiSet) {
+    for chunk in utf8_percent_encode(text, set) {
+        out.push_str(chunk);
+    }
+}
+
+fn encoded(text: &str, set: &'static AsciiSet) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    push_encoded(&mut out, text, set);
+    out
 }
 
 #[cfg(test)]

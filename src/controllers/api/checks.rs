@@ -84,8 +84,8 @@ async fn refuse(
     match Upload::transition_raising(&ctx.db, upload.id, (&CHECKABLE[..], status), changes, event)
         .await
     {
-        Ok(Some(refused)) => events::raise(ctx, joist, refused.id).await,
-        Ok(None) => {}
+        Ok(Some(refused)) if event.is_some() => events::raise(ctx, joist, refused.id).await,
+        Ok(_) => {}
         Err(error) => return error.into(),
     }
     if status == UploadStatus::Rejected && joist.config().checks.keep_rejected {
@@ -249,7 +249,7 @@ pub async fn check_and_record(
     };
     let to = (from, UploadStatus::Finalized);
     let moved = Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await?;
-    if let Some(finalized) = &moved {
+    if let Some(finalized) = moved.as_ref().filter(|_| event.is_some()) {
         events::raise(ctx, joist, finalized.id).await;
     }
     Ok(moved)

@@ -226,8 +226,9 @@ fn single_checksum(
     }
 }
 
-/// Records the upload within `max_unfinished_uploads`; a refused or failed record aborts the
-/// multipart upload already created for it.
+/// Records the upload within `max_unfinished_uploads` and raises its `prepared` event when a
+/// handler listens; a refused or failed record aborts the multipart upload already created for
+/// it.
 async fn record(
     ctx: &AppContext,
     joist: &Joist,
@@ -235,6 +236,7 @@ async fn record(
     s3_upload_id: Option<&str>,
 ) -> Result<Upload, ApiError> {
     let landing = new.landing_key.clone().unwrap_or_else(|| new.key.clone());
+    let event = new.event;
     let cap = joist.config().max_unfinished_uploads;
     let created = Upload::create_within_cap(&ctx.db, new, cap)
         .await
@@ -244,6 +246,11 @@ async fn record(
         && let Some(s3_upload_id) = s3_upload_id
     {
         let _ = joist.store().abort(&landing, s3_upload_id).await;
+    }
+    if let Ok(upload) = &created
+        && event.is_some()
+    {
+        events::raise(ctx, joist, upload.id).await;
     }
     created
 }
@@ -314,9 +321,7 @@ async fn prepare(
         event: joist.listening(UploadEventKind::Prepared, field.name()),
     };
     let upload = record(&ctx, &joist, new, s3_upload_id.as_deref()).await?;
-
     tracing::info!(upload = %id, client = ?client, owner = upload.owner.as_deref(), "joist upload prepared");
-    events::raise(&ctx, &joist, upload.id).await;
 
     let now = SystemTime::now();
     let now_utc: DateTime<Utc> = now.into();
