@@ -95,12 +95,14 @@ async function finish(demo, prepared, bytes, done = []) {
   return { finalized: finalized.body, parts };
 }
 
-/** Attaches a finalized photo in the gallery and answers the download URLs the page shows. */
+/** Attaches a finalized photo in the gallery and answers the download URLs the page shows: each
+ * photo's link to its original, and its image (the thumbnail variant once made). */
 async function galleryUrls(demo, fieldValue) {
   const response = await fetch(`${demo.url}/photos`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ images: fieldValue }) });
   const html = await response.text();
   assert.equal(response.status, 200, html);
-  return [...html.matchAll(/<img src="([^"]+)"/g)].map((match) => match[1].replaceAll('&amp;', '&'));
+  const urls = (pattern) => [...html.matchAll(pattern)].map((match) => match[1].replaceAll('&amp;', '&'));
+  return { originals: urls(/<li><a href="([^"]+)"/g), images: urls(/<img src="([^"]+)"/g) };
 }
 
 async function uploadPhoto(demo, name, grey) {
@@ -156,10 +158,10 @@ describe('credentials from the ECS container endpoint', () => {
     assert.ok(after.parts.every((part) => part.credential === rotated.id));
 
     // download links made without waiting (templates) are signed with the rotated key too
-    const urls = await galleryUrls(demo, photo.fieldValue);
-    assert.ok(urls.length >= 1);
-    for (const url of urls) assert.equal(credentialOf(url), rotated.id);
-    const downloaded = Buffer.from(await (await fetch(urls[0])).arrayBuffer());
+    const { originals, images } = await galleryUrls(demo, photo.fieldValue);
+    assert.ok(originals.length >= 1 && images.length >= 1, 'a link and an image per photo');
+    for (const url of [...originals, ...images]) assert.equal(credentialOf(url), rotated.id);
+    const downloaded = Buffer.from(await (await fetch(originals[0])).arrayBuffer());
     assert.equal(sha256(downloaded), sha256(photo.bytes), 'the photo uploaded before the switch downloads after it');
     assert.ok(!demo.log.join('').includes('panicked'), demo.log.join(''));
   });
