@@ -63,7 +63,7 @@ pub async fn abort(
             let to = (from, UploadStatus::Aborted);
             match Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await? {
                 Some(aborted) => {
-                    events::raise(ctx, joist, aborted.id).await;
+                    events::raise(ctx, joist, aborted.id, event).await;
                     AbortOutcome::Aborted
                 }
                 None => match Upload::find(&ctx.db, upload.id)

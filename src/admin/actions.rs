@@ -197,7 +197,7 @@ async fn run(
                 .any(UploadEventKind::Finalized, &upload.field)
             {
                 events::outbox::record(&ctx.db, upload.id, UploadEventKind::Finalized).await?;
-                events::raise(ctx, joist, upload.id).await;
+                events::raise(ctx, joist, upload.id, Some(UploadEventKind::Finalized)).await;
                 "finalize event raised".to_string()
             } else {
                 "nothing to run: no finalize handler listens to this field".to_string()

@@ -183,7 +183,7 @@ async fn sweep(
             for key in moved.stored_keys() {
                 report.count_store(joist.store().delete(&key).await);
             }
-            events::raise(ctx, joist, moved.id).await;
+            events::raise(ctx, joist, moved.id, event).await;
             progress(sweep.phase, *report.count_of(sweep.phase), total);
         }
     }

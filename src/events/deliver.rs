@@ -20,9 +20,19 @@ use crate::{
 const SWEEP_BATCH: u64 = 100;
 
 /// Enqueues (or, in the foreground modes, delivers) the due events of `upload`, recorded with
-/// its state change, which is already committed. A queue that refuses a job leaves the event
-/// pending: the sweeper enqueues it again once its lease runs out.
-pub async fn raise(ctx: &AppContext, joist: &Joist, upload: Uuid) {
+/// its state change, which is already committed: `recorded` is the event that change recorded,
+/// `None` when no handler listens, and then there is nothing to raise (no query is made). A
+/// queue that refuses a job leaves the event pending: the sweeper enqueues it again once its
+/// lease runs out.
+pub async fn raise(
+    ctx: &AppContext,
+    joist: &Joist,
+    upload: Uuid,
+    recorded: Option<UploadEventKind>,
+) {
+    if recorded.is_none() {
+        return;
+    }
     match outbox::claim_due(
         &ctx.db,
         Some(upload),

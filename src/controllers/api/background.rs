@@ -54,7 +54,7 @@ pub async fn run(ctx: &AppContext, joist: &Joist, id: Uuid) -> Result<(), ApiErr
         };
         let to = (&[UploadStatus::Checking][..], UploadStatus::Failed);
         if let Some(failed) = Upload::transition_raising(&ctx.db, id, to, changes, event).await? {
-            crate::events::raise(ctx, joist, failed.id).await;
+            crate::events::raise(ctx, joist, failed.id, event).await;
         }
         return Ok(());
     };

@@ -84,8 +84,8 @@ async fn refuse(
     match Upload::transition_raising(&ctx.db, upload.id, (&CHECKABLE[..], status), changes, event)
         .await
     {
-        Ok(Some(refused)) if event.is_some() => events::raise(ctx, joist, refused.id).await,
-        Ok(_) => {}
+        Ok(Some(refused)) => events::raise(ctx, joist, refused.id, event).await,
+        Ok(None) => {}
         Err(error) => return error.into(),
     }
     if status == UploadStatus::Rejected && joist.config().checks.keep_rejected {
@@ -249,8 +249,8 @@ pub async fn check_and_record(
     };
     let to = (from, UploadStatus::Finalized);
     let moved = Upload::transition_raising(&ctx.db, upload.id, to, changes, event).await?;
-    if let Some(finalized) = moved.as_ref().filter(|_| event.is_some()) {
-        events::raise(ctx, joist, finalized.id).await;
+    if let Some(finalized) = &moved {
+        events::raise(ctx, joist, finalized.id, event).await;
     }
     Ok(moved)
 }

@@ -247,10 +247,8 @@ async fn record(
     {
         let _ = joist.store().abort(&landing, s3_upload_id).await;
     }
-    if let Ok(upload) = &created
-        && event.is_some()
-    {
-        events::raise(ctx, joist, upload.id).await;
+    if let Ok(upload) = &created {
+        events::raise(ctx, joist, upload.id, event).await;
     }
     created
 }
