@@ -1,6 +1,8 @@
 //! A load client for joist's API, for BENCHMARKS.md: `prepare` (or `finalize` of uploads it makes
 //! first, single or multipart) against a running app, at one concurrency, bounded in count;
-//! prints requests per second, p50, p99 and the mean response size. Loopback only.
+//! prints requests per second, p50, p99 and the mean response size. Loopback only. With
+//! `LOAD_SERVER_PID` set to the app's process id, also the app's CPU time per timed request
+//! (utime + stime from `/proc`, Linux).
 //!
 //! ```sh
 //! cargo run --release --example load -- http://127.0.0.1:5150 prepare 5TiB 16 2000
@@ -120,6 +122,21 @@ async fn uploaded(client: &reqwest::Client, run: &Run, count: usize) -> Vec<Valu
     bodies
 }
 
+/// The kernel's clock ticks per second (`getconf CLK_TCK`: 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// The process's user + system CPU time in clock ticks, from `/proc/PID/stat`.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's /proc stat");
+    // The fields after the command name (which may hold spaces) start at its closing parenthesis.
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("a stat line") + 2..]
+        .split(' ')
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[allow(
         clippy::cast_possible_truncation,
@@ -150,6 +167,8 @@ async fn main() {
         ),
         other => panic!("unknown mode {other}"),
     };
+    let server = std::env::var("LOAD_SERVER_PID").ok();
+    let cpu_before = server.as_deref().map(cpu_ticks);
     let started = Instant::now();
     let results: Vec<(u16, usize, Duration)> = stream::iter(bodies.iter())
         .map(|body| {
@@ -164,6 +183,16 @@ async fn main() {
         .collect()
         .await;
     let elapsed = started.elapsed();
+    let cpu = match (server.as_deref(), cpu_before) {
+        (Some(pid), Some(before)) => {
+            #[allow(clippy::cast_precision_loss)]
+            let per_request = (cpu_ticks(pid) - before) as f64 * 1000.0
+                / TICKS_PER_SECOND
+                / run.requests.max(1) as f64;
+            format!(" server_cpu={per_request:.3}ms")
+        }
+        _ => String::new(),
+    };
     let errors = results
         .iter()
         .filter(|(status, _, _)| *status >= 300)
@@ -175,7 +204,7 @@ async fn main() {
     let rate = results.len() as f64 / elapsed.as_secs_f64();
     let _ = writeln!(
         std::io::stdout(),
-        "{} size={} c={} n={} errors={errors} req/s={rate:.0} p50={:.1}ms p99={:.1}ms bytes={}",
+        "{} size={} c={} n={} errors={errors} req/s={rate:.0} p50={:.1}ms p99={:.1}ms bytes={}{cpu}",
         run.mode,
         run.size,
         run.concurrency,

@@ -7,7 +7,11 @@ use aws_sdk_s3::config::{
     SharedHttpClient, retry::RetryConfig, timeout::TimeoutConfig,
 };
 
-use super::{credentials::CredentialSource, endpoint::Endpoint, tls::TrustedRoots};
+use super::{
+    credentials::CredentialSource,
+    endpoint::Endpoint,
+    tls::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, TrustedRoots},
+};
 
 /// Everything needed to talk to the store, resolved from the config.
 #[derive(Debug, Clone)]
@@ -52,8 +56,8 @@ pub fn build(settings: &StoreSettings, connection: &Connection) -> aws_sdk_s3::C
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(20))
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
                 .operation_timeout(Duration::from_mins(1))
                 .build(),
         )

@@ -1,5 +1,5 @@
-//! The store: the SDK client for the calls the server makes, and the presigner for the URLs
-//! browsers use.
+//! The store: joist's own signed calls on a request's path, the SDK client for the other calls
+//! the server makes, and the presigner for the URLs browsers use.
 
 mod client;
 pub mod copy;
@@ -9,6 +9,7 @@ pub mod endpoint;
 mod multipart;
 pub mod plan;
 pub mod presign;
+mod signed;
 pub(crate) mod store;
 pub mod sts;
 pub mod tls;

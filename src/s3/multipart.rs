@@ -2,7 +2,16 @@
 
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
-use super::{Store, StoreError, store::classify};
+use reqwest::Method;
+
+use super::{
+    Store, StoreError,
+    signed::{Call, bounded_body, child_text},
+    store::classify,
+};
+
+/// A CreateMultipartUpload answer is a few hundred bytes; a store that sends more is cut here.
+const MAX_ANSWER: usize = 64 << 10;
 
 /// A part the store holds for an unfinished multipart upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,16 +45,15 @@ impl Store {
         key: &str,
         content_type: &str,
     ) -> Result<String, StoreError> {
-        let output = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .send()
-            .await
-            .map_err(|error| classify(&error))?;
-        output.upload_id.ok_or_else(|| {
+        let call = Call {
+            method: Method::POST,
+            key,
+            params: vec![("uploads", String::new())],
+            headers: vec![("content-type", content_type.to_string())],
+        };
+        let response = self.signed.send(&call, &self.credentials().await?).await?;
+        let body = bounded_body(response, MAX_ANSWER).await?;
+        child_text(&String::from_utf8_lossy(&body), "UploadId").ok_or_else(|| {
             StoreError::Unavailable("CreateMultipartUpload returned no upload id".into())
         })
     }

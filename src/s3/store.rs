@@ -2,16 +2,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_s3::{
-    error::{ProvideErrorMetadata, SdkError},
-    types::ChecksumMode,
-};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use reqwest::Method;
 
 use super::{
     StoreError, StoreSettings,
     client::{self, Connection},
     credentials::{CredentialCache, TimedCredentials},
     presign::{PresignRequest, Presigner, SigningCredentials},
+    signed::{Call, SignedCalls, bounded_body, header},
 };
 
 /// What `HeadObject` says of an object.
@@ -25,12 +24,14 @@ pub struct ObjectInfo {
     pub checksum_sha256: Option<String>,
 }
 
-/// One bucket: server-side calls through the SDK, browser URLs through the presigner.
+/// One bucket: the calls on a request's path signed by joist, the other server-side calls
+/// through the SDK, browser URLs through the presigner.
 #[derive(Debug)]
 pub struct Store {
     pub(super) client: aws_sdk_s3::Client,
     pub(super) bucket: String,
     presigner: Presigner,
+    pub(super) signed: SignedCalls,
     connection: Connection,
     doctor_http: reqwest::Client,
 }
@@ -77,6 +78,14 @@ impl Store {
                 settings.public_endpoint.clone(),
                 settings.bucket.clone(),
                 settings.region.clone(),
+            ),
+            signed: SignedCalls::new(
+                Presigner::new(
+                    settings.endpoint.clone(),
+                    settings.bucket.clone(),
+                    settings.region.clone(),
+                ),
+                settings.roots.store_client()?,
             ),
             doctor_http: settings.roots.reqwest_client()?,
             connection,
@@ -175,25 +184,26 @@ impl Store {
     /// # Errors
     /// When the store cannot be reached.
     pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StoreError> {
-        match self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .checksum_mode(ChecksumMode::Enabled)
-            .send()
-            .await
-        {
-            Ok(output) => Ok(Some(ObjectInfo {
-                size: u64::try_from(output.content_length.unwrap_or_default()).unwrap_or_default(),
-                etag: output.e_tag,
-                checksum_sha256: output.checksum_sha256,
-            })),
-            Err(SdkError::ServiceError(service)) if service.raw().status().as_u16() == 404 => {
-                Ok(None)
-            }
-            Err(error) => Err(classify(&error)),
-        }
+        let call = Call {
+            method: Method::HEAD,
+            key,
+            params: Vec::new(),
+            headers: vec![("x-amz-checksum-mode", "ENABLED".into())],
+        };
+        let response = match self.signed.send(&call, &self.credentials().await?).await {
+            Ok(response) => response,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        // A HEAD answer has no body: its length is the header's, not reqwest's (zero).
+        let size = header(&response, "content-length")
+            .and_then(|length| length.parse().ok())
+            .ok_or_else(|| StoreError::Unavailable("HeadObject gave no Content-Length".into()))?;
+        Ok(Some(ObjectInfo {
+            size,
+            etag: header(&response, "etag"),
+            checksum_sha256: header(&response, "x-amz-checksum-sha256"),
+        }))
     }
 
     /// The object's first `len` bytes (fewer when it is shorter), read with one range GET, so
@@ -206,26 +216,15 @@ impl Store {
         if len == 0 {
             return Ok(Vec::new());
         }
-        let mut body = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .range(format!("bytes=0-{}", len - 1))
-            .send()
-            .await
-            .map_err(|error| classify(&error))?
-            .body;
-        let limit = usize::try_from(len).unwrap_or(usize::MAX);
-        let mut bytes = Vec::new();
-        // A store that ignores `Range` would send it all: stop reading at the bound.
-        while bytes.len() < limit
-            && let Some(chunk) = body.next().await
-        {
-            let chunk = chunk.map_err(|error| super::unreachable(error.to_string()))?;
-            bytes.extend_from_slice(&chunk[..chunk.len().min(limit - bytes.len())]);
-        }
-        Ok(bytes)
+        let call = Call {
+            method: Method::GET,
+            key,
+            params: Vec::new(),
+            headers: vec![("range", format!("bytes=0-{}", len - 1))],
+        };
+        let response = self.signed.send(&call, &self.credentials().await?).await?;
+        // A store that ignores `Range` would send it all: reading stops at the bound.
+        bounded_body(response, usize::try_from(len).unwrap_or(usize::MAX)).await
     }
 
     /// Stores `bytes` at `key` as `content_type` (for what the server makes itself, such as

@@ -2,12 +2,19 @@
 //! doctor's), all on rustls with the ring provider Loco uses, trusting the system's roots and,
 //! with `ca_file`, a private CA's.
 
+use std::time::Duration;
+
 use aws_sdk_s3::config::SharedHttpClient;
 use aws_smithy_http_client::{
     Builder,
     tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode},
 };
 use rustls_pki_types::{CertificateDer, pem::PemObject};
+
+/// How long a store call may take to connect, the SDK's and joist's own alike.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one attempt of a store call may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The trusted roots: the system's, plus the PEM bundle of `ca_file` when set.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +70,26 @@ impl TrustedRoots {
     /// # Errors
     /// When the TLS settings are refused.
     pub fn reqwest_client(&self) -> Result<reqwest::Client, String> {
+        self.reqwest_builder()?
+            .build()
+            .map_err(|error| error.to_string())
+    }
+
+    /// The client of joist's own signed store calls: the SDK's timeouts (3 s to connect, 20 s
+    /// an attempt), and like the SDK's, no proxy from the environment.
+    ///
+    /// # Errors
+    /// When the TLS settings are refused.
+    pub fn store_client(&self) -> Result<reqwest::Client, String> {
+        self.reqwest_builder()?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(ATTEMPT_TIMEOUT)
+            .no_proxy()
+            .build()
+            .map_err(|error| error.to_string())
+    }
+
+    fn reqwest_builder(&self) -> Result<reqwest::ClientBuilder, String> {
         let mut builder = reqwest::Client::builder();
         if let Some(pem) = &self.pem {
             for certificate in
@@ -71,6 +98,6 @@ impl TrustedRoots {
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        builder.build().map_err(|error| error.to_string())
+        Ok(builder)
     }
 }

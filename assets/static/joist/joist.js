@@ -170,15 +170,16 @@ class Transfer {
       await this.open(signal);
       const { limit } = this.options;
       await Promise.all([...this.todo].map((n) => limit(() => this.sendPart(n, signal))));
-      await this.flush();
       signal.throwIfAborted();
-      let result = await this.call('finalize', { token: this.token, parts: this.partList() });
+      // The last progress report waits out the 100 ms between reports; finalize need not wait for it.
+      let [result] = await Promise.all([this.call('finalize', { token: this.token, parts: this.partList() }), this.flush()]);
       if (result.status === 'checking') result = await this.checked(signal);
       signal.throwIfAborted();
       this.forgetRecord();
       return result;
     } catch (error) {
       clearTimeout(this.timer);
+      this.failed = true;
       if (signal.aborted) {
         await this.abandon();
         throw problem('aborted', 'The upload was cancelled.', { cause: error });
@@ -363,12 +364,12 @@ class Transfer {
     this.options.onProgress({ loaded, total: this.file.size, bytesPerSecond });
   }
 
-  /** Reports the final progress, 100 ms after the last report at the earliest. */
+  /** Reports the final progress, 100 ms after the last report at the earliest (not once the upload failed). */
   async flush() {
     clearTimeout(this.timer);
     this.timer = 0;
     while (performance.now() < this.lastReport + 100) await sleep(this.lastReport + 100 - performance.now());
-    this.report();
+    if (!this.failed) this.report();
   }
 }
 

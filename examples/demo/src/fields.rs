@@ -38,7 +38,12 @@ pub fn all() -> Fields {
         )
 }
 
-/// joist as the demo sets it up: its fields, and the finalize handler that fingerprints each file.
+/// joist as the demo sets it up: its fields, and the finalize handler that fingerprints each file
+/// (`DEMO_FINGERPRINT=off` leaves it out, for the load benchmarks of `finalize` itself).
 pub fn joist() -> JoistInitializer {
-    JoistInitializer::new(all()).with_handlers(Handlers::new().on_finalized(Fingerprint))
+    let fields = JoistInitializer::new(all());
+    if std::env::var("DEMO_FINGERPRINT").as_deref() == Ok("off") {
+        return fields;
+    }
+    fields.with_handlers(Handlers::new().on_finalized(Fingerprint))
 }
