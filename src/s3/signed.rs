@@ -131,13 +131,7 @@ async fn refusal(response: Response) -> StoreError {
         StatusCode::NOT_FOUND => "NotFound".into(),
         _ => status.as_u16().to_string(),
     });
-    match code.as_str() {
-        "NoSuchKey" | "NoSuchUpload" | "NotFound" => StoreError::NotFound,
-        "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" => {
-            StoreError::InvalidParts(format!("{code}: {message}"))
-        }
-        _ => StoreError::Unavailable(format!("{code} {message}")),
-    }
+    super::store::from_code(Some(&code), &message)
 }
 
 /// The `Code` and `Message` of an S3 `<Error>` document.

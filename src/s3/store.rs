@@ -42,21 +42,22 @@ where
     R: std::fmt::Debug,
 {
     match error {
-        SdkError::ServiceError(service) => match service.err().code() {
-            Some("NoSuchKey" | "NoSuchUpload" | "NotFound") => StoreError::NotFound,
-            Some(code @ ("InvalidPart" | "InvalidPartOrder" | "EntityTooSmall")) => {
-                StoreError::InvalidParts(format!(
-                    "{code}: {}",
-                    service.err().message().unwrap_or_default()
-                ))
-            }
-            code => StoreError::Unavailable(format!(
-                "{} {}",
-                code.unwrap_or("error"),
-                service.err().message().unwrap_or_default()
-            )),
-        },
+        SdkError::ServiceError(service) => from_code(
+            service.err().code(),
+            service.err().message().unwrap_or_default(),
+        ),
         _ => super::unreachable(aws_sdk_s3::error::DisplayErrorContext(error).to_string()),
+    }
+}
+
+/// What an S3 error code means for joist (the SDK's answers and joist's own signed calls alike).
+pub(super) fn from_code(code: Option<&str>, message: &str) -> StoreError {
+    match code {
+        Some("NoSuchKey" | "NoSuchUpload" | "NotFound") => StoreError::NotFound,
+        Some(code @ ("InvalidPart" | "InvalidPartOrder" | "EntityTooSmall")) => {
+            StoreError::InvalidParts(format!("{code}: {message}"))
+        }
+        code => StoreError::Unavailable(format!("{} {message}", code.unwrap_or("error"))),
     }
 }
 
