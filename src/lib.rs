@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod client_address;
 pub mod config;
 pub mod controllers;
+pub mod database;
 pub mod delivery;
 #[cfg(feature = "dev-endpoint")]
 pub mod dev_endpoint;

@@ -1,5 +1,5 @@
-//! `joist install`: the dependency, the migrations, the initializer, the routes, the Tera
-//! functions, the workers, the tasks and the config blocks.
+//! `joist install`: the dependency, the migrations, the initializer, the database hook, the routes,
+//! the Tera functions, the workers, the tasks and the config blocks.
 
 use std::path::Path;
 
@@ -186,6 +186,25 @@ fn app_hooks(plan: &mut Plan) -> Result<(), InstallError> {
             "\n            Box::new(crate::uploads::joist()),\n            ",
         )?;
         added.push("the joist initializer");
+    }
+    if !app.contains("joist::database::reopen_pool") {
+        if app.contains("fn after_context(") {
+            plan.skip(format!(
+                "{FILE}: has its own after_context: call \
+                 joist::database::reopen_pool(ctx) in it"
+            ));
+        } else {
+            app = edit::insert_before(
+                FILE,
+                &app,
+                0,
+                "async fn initializers(",
+                "async fn after_context(ctx: AppContext) -> Result<AppContext> {\
+                 \n        joist::database::reopen_pool(ctx).await\
+                 \n    }\n\n    ",
+            )?;
+            added.push("the database pool hook (PRAGMAs on every connection)");
+        }
     }
     if !app.contains("joist::routes(ctx)") {
         app = use_ctx(FILE, &app, "fn routes(")?;

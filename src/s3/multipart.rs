@@ -51,7 +51,7 @@ impl Store {
             params: vec![("uploads", String::new())],
             headers: vec![("content-type", content_type.to_string())],
         };
-        let response = self.signed.send(&call, &self.credentials().await?).await?;
+        let response = self.send_signed(&call).await?;
         let body = bounded_body(response, MAX_ANSWER).await?;
         child_text(&String::from_utf8_lossy(&body), "UploadId").ok_or_else(|| {
             StoreError::Unavailable("CreateMultipartUpload returned no upload id".into())

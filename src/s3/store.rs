@@ -31,7 +31,7 @@ pub struct Store {
     pub(super) client: aws_sdk_s3::Client,
     pub(super) bucket: String,
     presigner: Presigner,
-    pub(super) signed: SignedCalls,
+    signed: SignedCalls,
     connection: Connection,
     doctor_http: reqwest::Client,
 }
@@ -180,6 +180,14 @@ impl Store {
         self.presign(&request, SystemTime::now(), &signer)
     }
 
+    /// Sends `call`, signed with the current credentials (joist's own request, not the SDK's).
+    pub(super) async fn send_signed(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<reqwest::Response, StoreError> {
+        self.signed.send(call, &self.credentials().await?).await
+    }
+
     /// The object's size and ETag, `None` when absent.
     ///
     /// # Errors
@@ -191,7 +199,7 @@ impl Store {
             params: Vec::new(),
             headers: vec![("x-amz-checksum-mode", "ENABLED".into())],
         };
-        let response = match self.signed.send(&call, &self.credentials().await?).await {
+        let response = match self.send_signed(&call).await {
             Ok(response) => response,
             Err(StoreError::NotFound) => return Ok(None),
             Err(error) => return Err(error),
@@ -223,7 +231,7 @@ impl Store {
             params: Vec::new(),
             headers: vec![("range", format!("bytes=0-{}", len - 1))],
         };
-        let response = self.signed.send(&call, &self.credentials().await?).await?;
+        let response = self.send_signed(&call).await?;
         // A store that ignores `Range` would send it all: reading stops at the bound.
         bounded_body(response, usize::try_from(len).unwrap_or(usize::MAX)).await
     }

@@ -11,6 +11,7 @@ mod cleanup;
 mod concurrency;
 mod conformance;
 mod content;
+mod database;
 mod events;
 mod faults;
 mod hostile;

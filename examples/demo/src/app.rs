@@ -43,6 +43,10 @@ impl Hooks for App {
         create_app::<Self, Migrator>(mode, environment, config).await
     }
 
+    async fn after_context(ctx: AppContext) -> Result<AppContext> {
+        joist::database::reopen_pool(ctx).await
+    }
+
     async fn initializers(_ctx: &AppContext) -> Result<Vec<Box<dyn Initializer>>> {
         Ok(vec![
             Box::new(fields::joist()),

@@ -1,0 +1,90 @@
+//! `joist::database::reopen_pool`: `database.run_on_start` (Loco's SQLite
+//! PRAGMAs when it is not set) holds on every pooled connection, where loco-rs runs it on one.
+
+use loco_rs::{
+    app::{AppContext, Hooks},
+    environment::Environment,
+};
+use sea_orm::{DatabaseConnection, sqlx};
+
+use crate::support::{Fresh, host::App};
+
+/// An app context on `uri` whose pool keeps two connections open (and idle ones for a minute),
+/// as Loco boots it.
+async fn loco_context(uri: &str, run_on_start: Option<&str>) -> AppContext {
+    let mut config = App::load_config(&Environment::Test).await.unwrap();
+    config.database.uri = uri.into();
+    config.database.min_connections = 2;
+    config.database.max_connections = 2;
+    config.database.idle_timeout = 60_000;
+    config.database.run_on_start = run_on_start.map(Into::into);
+    let db = loco_rs::db::connect(&config.database).await.unwrap();
+    AppContext::builder(Environment::Test, db, config).build()
+}
+
+/// `PRAGMA name` read on both connections of a SQLite pool, each held while the other is read.
+async fn sqlite_pragma(db: &DatabaseConnection, name: &str) -> [i64; 2] {
+    let pool = db.get_sqlite_connection_pool();
+    let mut first = pool.acquire().await.unwrap();
+    let mut second = pool.acquire().await.unwrap();
+    let query = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
+    let read_first = sqlx::query_scalar(query).fetch_one(&mut *first).await;
+    let query = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
+    let read_second = sqlx::query_scalar(query).fetch_one(&mut *second).await;
+    [read_first.unwrap(), read_second.unwrap()]
+}
+
+#[tokio::test]
+async fn loco_s_sqlite_pragmas_hold_on_every_connection() {
+    let (fresh, uri) = Fresh::create("sqlite").await;
+    let ctx = loco_context(&uri, None).await;
+    // loco-rs alone: the PRAGMAs reached one of the two connections; the other has SQLite's
+    // defaults (synchronous FULL = 2, no busy timeout).
+    let mut loco = sqlite_pragma(&ctx.db, "synchronous").await;
+    loco.sort_unstable();
+    assert_eq!(loco, [1, 2], "the contrast this test relies on");
+
+    let ctx = joist::database::reopen_pool(ctx).await.unwrap();
+    assert_eq!(sqlite_pragma(&ctx.db, "synchronous").await, [1, 1]);
+    assert_eq!(sqlite_pragma(&ctx.db, "busy_timeout").await, [5000, 5000]);
+    assert_eq!(sqlite_pragma(&ctx.db, "foreign_keys").await, [1, 1]);
+    assert_eq!(sqlite_pragma(&ctx.db, "cache_size").await, [2000, 2000]);
+    ctx.db.close().await.unwrap();
+    fresh.remove().await;
+}
+
+#[tokio::test]
+async fn the_config_s_own_run_on_start_holds_on_every_sqlite_connection() {
+    let (fresh, uri) = Fresh::create("sqlite").await;
+    let own = "PRAGMA busy_timeout = 1234; PRAGMA synchronous = FULL;";
+    let ctx = loco_context(&uri, Some(own)).await;
+    let ctx = joist::database::reopen_pool(ctx).await.unwrap();
+    assert_eq!(sqlite_pragma(&ctx.db, "busy_timeout").await, [1234, 1234]);
+    assert_eq!(sqlite_pragma(&ctx.db, "synchronous").await, [2, 2]);
+    ctx.db.close().await.unwrap();
+    fresh.remove().await;
+}
+
+#[tokio::test]
+async fn a_postgres_run_on_start_holds_on_every_connection() {
+    let url = std::env::var("JOIST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    if let Err(error) = sea_orm::Database::connect(&url).await {
+        crate::support::service_missing("PostgreSQL", &error.to_string());
+        return;
+    }
+    let ctx = loco_context(&url, Some("SET statement_timeout = 4321")).await;
+    let ctx = joist::database::reopen_pool(ctx).await.unwrap();
+    let pool = ctx.db.get_postgres_connection_pool();
+    let mut first = pool.acquire().await.unwrap();
+    let mut second = pool.acquire().await.unwrap();
+    for connection in [&mut first, &mut second] {
+        let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
+            .fetch_one(&mut **connection)
+            .await
+            .unwrap();
+        assert_eq!(timeout, "4321ms");
+    }
+    drop((first, second));
+    ctx.db.close().await.unwrap();
+}
