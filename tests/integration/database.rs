@@ -25,13 +25,16 @@ async fn loco_context(uri: &str, run_on_start: Option<&str>) -> AppContext {
 /// `PRAGMA name` read on both connections of a SQLite pool, each held while the other is read.
 async fn sqlite_pragma(db: &DatabaseConnection, name: &str) -> [i64; 2] {
     let pool = db.get_sqlite_connection_pool();
-    let mut first = pool.acquire().await.unwrap();
-    let mut second = pool.acquire().await.unwrap();
-    let query = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
-    let read_first = sqlx::query_scalar(query).fetch_one(&mut *first).await;
-    let query = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
-    let read_second = sqlx::query_scalar(query).fetch_one(&mut *second).await;
-    [read_first.unwrap(), read_second.unwrap()]
+    let mut connections = [pool.acquire().await.unwrap(), pool.acquire().await.unwrap()];
+    let mut values = [0; 2];
+    for (connection, value) in connections.iter_mut().zip(&mut values) {
+        let query = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
+        *value = sqlx::query_scalar(query)
+            .fetch_one(&mut **connection)
+            .await
+            .unwrap();
+    }
+    values
 }
 
 #[tokio::test]
