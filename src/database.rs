@@ -85,11 +85,7 @@ async fn open(
             options.test_before_acquire(false);
             if let Some(statements) = statements {
                 options.map_sqlx_sqlite_pool_opts(move |pool| {
-                    let statements = statements.clone();
-                    pool.after_connect(move |connection, _| {
-                        let sql = sqlx::raw_sql(AssertSqlSafe(statements.clone()));
-                        Box::pin(async move { sql.execute(connection).await.map(|_| ()) })
-                    })
+                    run_on_connect(pool, statements.clone())
                 });
             }
         }
@@ -97,11 +93,7 @@ async fn open(
             options.test_before_acquire_if_idle_for(PING_AFTER_IDLE);
             if let Some(statements) = statements {
                 options.map_sqlx_postgres_pool_opts(move |pool| {
-                    let statements = statements.clone();
-                    pool.after_connect(move |connection, _| {
-                        let sql = sqlx::raw_sql(AssertSqlSafe(statements.clone()));
-                        Box::pin(async move { sql.execute(connection).await.map(|_| ()) })
-                    })
+                    run_on_connect(pool, statements.clone())
                 });
             }
         }
@@ -113,4 +105,18 @@ async fn open(
         }
     }
     Database::connect(options).await
+}
+
+/// `pool` running `statements` on every connection it opens.
+fn run_on_connect<DB: sqlx::Database>(
+    pool: sqlx::pool::PoolOptions<DB>,
+    statements: Arc<str>,
+) -> sqlx::pool::PoolOptions<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    pool.after_connect(move |connection, _| {
+        let sql = sqlx::raw_sql(AssertSqlSafe(statements.clone()));
+        Box::pin(async move { sql.execute(connection).await.map(|_| ()) })
+    })
 }

@@ -255,15 +255,14 @@ impl Model {
         if changes.attached {
             update = update.col_expr(Column::AttachedAt, Expr::value(now));
         }
-        let result = update
+        // One statement, `UPDATE … RETURNING` (SQLite and PostgreSQL both have it): the row as
+        // this change left it, with no second query for another change to slip in before.
+        let moved = update
             .filter(Column::Id.eq(id))
             .filter(Column::Status.is_in(from.iter().copied()))
-            .exec(db)
+            .exec_with_returning(db)
             .await?;
-        if result.rows_affected == 0 {
-            return Ok(None);
-        }
-        Self::find(db, id).await
+        Ok(moved.into_iter().next())
     }
 
     /// Marks a prepared upload `uploading` (its bytes are on their way) and returns its status now.

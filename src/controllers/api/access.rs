@@ -25,6 +25,21 @@ pub struct Opened {
 /// 401/410 for a bad or expired token, 401/403 for a caller who may not act on it, 404 for an
 /// upload that no longer exists.
 pub async fn open(ctx: &AppContext, request: &Parts, token: &str) -> Result<Opened, ApiError> {
+    let (joist, claims) = verify(ctx, request, token).await?;
+    let upload = load(ctx, &claims).await?;
+    Ok(Opened { joist, upload })
+}
+
+/// Verifies `token` and authorizes the caller for its field as its owner, without reading the
+/// record ([`load`] does that).
+///
+/// # Errors
+/// As [`open`], but for the upload that no longer exists.
+pub async fn verify(
+    ctx: &AppContext,
+    request: &Parts,
+    token: &str,
+) -> Result<(Joist, UploadClaims), ApiError> {
     let joist = Joist::from_context(ctx)?;
     let claims: UploadClaims =
         joist
@@ -45,9 +60,16 @@ pub async fn open(ctx: &AppContext, request: &Parts, token: &str) -> Result<Open
             "this upload belongs to someone else",
         ));
     }
-    let upload = Upload::find(&ctx.db, claims.upload)
+    Ok((joist, claims))
+}
+
+/// The upload `claims` name, as the database holds it now.
+///
+/// # Errors
+/// 404 for an upload that no longer exists.
+pub async fn load(ctx: &AppContext, claims: &UploadClaims) -> Result<Upload, ApiError> {
+    Upload::find(&ctx.db, claims.upload)
         .await?
         .filter(|upload| upload.key == claims.key)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_upload", "no such upload"))?;
-    Ok(Opened { joist, upload })
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_upload", "no such upload"))
 }

@@ -259,12 +259,10 @@ pub async fn run(
     request: &Parts,
     body: FinalizeRequest,
 ) -> Result<Finalized, ApiError> {
-    let access::Opened { joist, upload, .. } = access::open(ctx, request, &body.token).await?;
+    let (joist, claims) = access::verify(ctx, request, &body.token).await?;
     // One finalize per upload at a time in this process; the others then read its result.
-    let _guard = joist.lock_upload(upload.id).await;
-    let upload = Upload::find(&ctx.db, upload.id)
-        .await?
-        .ok_or_else(|| ApiError::conflict("upload_gone", "the upload no longer exists"))?;
+    let _guard = joist.lock_upload(claims.upload).await;
+    let upload = access::load(ctx, &claims).await?;
     match upload.status {
         UploadStatus::Finalized | UploadStatus::Attached => {
             return Ok(Finalized::done(&joist, &upload));
