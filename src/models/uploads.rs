@@ -95,7 +95,16 @@ impl Model {
             metadata: Set(None),
             landing_key: Set(new.landing_key),
         };
-        Entity::insert(record).exec_with_returning(db).await
+        // Read to the end, not to the first row: SQLite runs its WAL auto-checkpoint only when
+        // a write statement steps to completion. SeaORM's single-row `exec_with_returning`
+        // resets the statement after the row instead, so under a steady stream of prepares the
+        // WAL grew without bound (hundreds of MB) until some other write checkpointed it all at
+        // once, holding the connection for 300 ms and more.
+        Entity::insert(record)
+            .exec_with_returning_many(db)
+            .await?
+            .pop()
+            .ok_or(DbErr::RecordNotInserted)
     }
 
     /// Records `new`, and its `prepared` event when it has one, in one transaction, unless its

@@ -1,13 +1,22 @@
 //! `joist::database::reopen_pool`: `database.run_on_start` (Loco's SQLite
 //! PRAGMAs when it is not set) holds on every pooled connection, where loco-rs runs it on one.
 
+use joist::{
+    models::{Upload, uploads::NewUpload},
+    s3::plan::UploadPlan,
+};
 use loco_rs::{
     app::{AppContext, Hooks},
     environment::Environment,
 };
 use sea_orm::{DatabaseConnection, sqlx};
+use sea_orm_migration::MigratorTrait;
+use uuid::Uuid;
 
-use crate::support::{Fresh, host::App};
+use crate::support::{
+    Fresh,
+    host::{App, Migrator},
+};
 
 /// An app context on `uri` whose pool keeps two connections open (and idle ones for a minute),
 /// as Loco boots it.
@@ -64,6 +73,50 @@ async fn the_config_s_own_run_on_start_holds_on_every_sqlite_connection() {
     let ctx = joist::database::reopen_pool(ctx).await.unwrap();
     assert_eq!(sqlite_pragma(&ctx.db, "busy_timeout").await, [1234, 1234]);
     assert_eq!(sqlite_pragma(&ctx.db, "synchronous").await, [2, 2]);
+    ctx.db.close().await.unwrap();
+    fresh.remove().await;
+}
+
+/// SQLite checkpoints its write-ahead log into the database every 1,000 pages, but only after a
+/// write statement that ran to its end: a stream of recorded uploads (each `INSERT … RETURNING`)
+/// must keep the log near that size, not grow it until some other write checkpoints it all at
+/// once while holding the only connection (seen as 500 ms pool timeouts under load).
+#[tokio::test]
+async fn recording_uploads_keeps_sqlite_s_write_ahead_log_checkpointed() {
+    let (fresh, uri) = Fresh::create("sqlite").await;
+    let ctx = joist::database::reopen_pool(loco_context(&uri, None).await)
+        .await
+        .unwrap();
+    Migrator::up(&ctx.db, None).await.unwrap();
+    let path = uri
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split_once('?'))
+        .map(|(path, _)| path.to_string())
+        .unwrap();
+    let wal_pages = || std::fs::metadata(format!("{path}-wal")).map_or(0, |wal| wal.len() / 4096);
+    // Each record writes several pages (the row and its five indexes): some 4,000 in all.
+    for n in 0..400 {
+        let id = Uuid::new_v4();
+        let new = NewUpload {
+            id,
+            field: "backup.archive".into(),
+            key: format!("uploads/backup.archive/{id}/{n}.bin"),
+            filename: format!("{n}.bin"),
+            content_type: "application/octet-stream".into(),
+            plan: UploadPlan::new(10 << 20, 16 << 20, 16 << 20).unwrap(),
+            s3_upload_id: None,
+            owner: None,
+            checksum: None,
+            landing_key: None,
+            event: None,
+        };
+        Upload::create(&ctx.db, new).await.unwrap();
+    }
+    let (pages, checkpoint_at) = (wal_pages(), 1000);
+    assert!(
+        pages < checkpoint_at + 200,
+        "the write-ahead log holds {pages} pages; SQLite checkpoints at {checkpoint_at}"
+    );
     ctx.db.close().await.unwrap();
     fresh.remove().await;
 }

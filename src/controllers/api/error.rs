@@ -198,7 +198,20 @@ impl From<AttachError> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
-        Self::internal(&error)
+        match error {
+            // Every pooled connection stayed busy past the pool's wait (`connect_timeout`): an
+            // overloaded database, not a broken request; nothing was recorded.
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+                tracing::warn!(%error, "joist could not get a database connection in time");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_busy",
+                    "the server is busy right now; please retry shortly",
+                )
+                .with_details(json!({ "retry_after": 1 }))
+            }
+            other => Self::internal(&other),
+        }
     }
 }
 
@@ -208,5 +221,28 @@ impl From<Error> for ApiError {
             Error::Store(store) => store.into(),
             other => Self::internal(&other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use sea_orm::{DbErr, error::ConnAcquireErr};
+
+    use super::ApiError;
+
+    #[test]
+    fn a_pool_that_stays_busy_is_a_503_to_retry_and_other_database_errors_a_500() {
+        let busy = ApiError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(
+            (busy.status, busy.code),
+            (StatusCode::SERVICE_UNAVAILABLE, "database_busy")
+        );
+        assert_eq!(busy.details, Some(serde_json::json!({ "retry_after": 1 })));
+        let broken = ApiError::from(DbErr::Custom("no such table".into()));
+        assert_eq!(
+            (broken.status, broken.code),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+        );
     }
 }
