@@ -2,7 +2,9 @@
 //! first, single or multipart) against a running app, at one concurrency, bounded in count;
 //! prints requests per second, p50, p99 and the mean response size. Loopback only. With
 //! `LOAD_SERVER_PID` set to the app's process id, also the app's CPU time per timed request
-//! (utime + stime from `/proc`, Linux).
+//! (utime + stime from `/proc`, Linux); with `LOAD_CPU_OF` (`name=PID[,PID…] …`, e.g.
+//! `store=4242 database=5151,5152`), each named group's too, and the load client's own, so a
+//! row shows where all of the machine's CPU went.
 //!
 //! ```sh
 //! cargo run --release --example load -- http://127.0.0.1:5150 prepare 5TiB 16 2000
@@ -10,6 +12,7 @@
 //! ```
 
 use std::{
+    fmt::Write as _,
     io::Write,
     time::{Duration, Instant},
 };
@@ -125,10 +128,41 @@ async fn uploaded(client: &reqwest::Client, run: &Run, count: usize) -> Vec<Valu
 /// The kernel's clock ticks per second (`getconf CLK_TCK`: 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
 
+/// The named groups of `LOAD_CPU_OF` (`name=PID[,PID…]`, separated by spaces), and `client`:
+/// this process.
+fn cpu_groups() -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = std::env::var("LOAD_CPU_OF")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|group| group.split_once('='))
+        .map(|(name, pids)| {
+            (
+                name.to_string(),
+                pids.split(',').map(str::to_string).collect(),
+            )
+        })
+        .collect();
+    groups.push(("client".into(), vec!["self".into()]));
+    groups
+}
+
+/// The CPU ticks of the processes of `pids` that still run.
+fn group_ticks(pids: &[String]) -> u64 {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .map(|stat| stat_ticks(&stat))
+        .sum()
+}
+
 /// The process's user + system CPU time in clock ticks, from `/proc/PID/stat`.
 fn cpu_ticks(pid: &str) -> u64 {
     let stat =
         std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's /proc stat");
+    stat_ticks(&stat)
+}
+
+/// utime + stime of a `/proc/PID/stat` line.
+fn stat_ticks(stat: &str) -> u64 {
     // The fields after the command name (which may hold spaces) start at its closing parenthesis.
     let fields: Vec<&str> = stat[stat.rfind(')').expect("a stat line") + 2..]
         .split(' ')
@@ -169,6 +203,8 @@ async fn main() {
     };
     let server = std::env::var("LOAD_SERVER_PID").ok();
     let cpu_before = server.as_deref().map(cpu_ticks);
+    let groups = cpu_groups();
+    let groups_before: Vec<u64> = groups.iter().map(|(_, pids)| group_ticks(pids)).collect();
     let started = Instant::now();
     let results: Vec<(u16, usize, Duration)> = stream::iter(bodies.iter())
         .map(|body| {
@@ -183,7 +219,7 @@ async fn main() {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    let cpu = match (server.as_deref(), cpu_before) {
+    let mut cpu = match (server.as_deref(), cpu_before) {
         (Some(pid), Some(before)) => {
             #[allow(clippy::cast_precision_loss)]
             let per_request = (cpu_ticks(pid) - before) as f64 * 1000.0
@@ -193,6 +229,13 @@ async fn main() {
         }
         _ => String::new(),
     };
+    for ((name, pids), before) in groups.iter().zip(groups_before) {
+        #[allow(clippy::cast_precision_loss)]
+        let per_request = group_ticks(pids).saturating_sub(before) as f64 * 1000.0
+            / TICKS_PER_SECOND
+            / run.requests.max(1) as f64;
+        let _ = write!(cpu, " {name}_cpu={per_request:.3}ms");
+    }
     let errors = results
         .iter()
         .filter(|(status, _, _)| *status >= 300)
