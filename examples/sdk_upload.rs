@@ -31,7 +31,12 @@ async fn main() {
         usize::try_from(joist::config::byte_size::parse(&args[1]).expect("a part size"))
             .expect("a size");
     let concurrency: usize = args[2].parse().expect("a concurrency");
+    // joist builds the SDK without a default HTTP client: the same rustls client its own calls use
+    let http = joist::s3::tls::TrustedRoots::default()
+        .sdk_client()
+        .expect("an HTTP client");
     let config = aws_sdk_s3::Config::builder()
+        .http_client(http)
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(env("JOIST_ENDPOINT"))
         .region(Region::new(env("JOIST_REGION")))
