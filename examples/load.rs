@@ -128,20 +128,26 @@ async fn uploaded(client: &reqwest::Client, run: &Run, count: usize) -> Vec<Valu
 /// The kernel's clock ticks per second (`getconf CLK_TCK`: 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
 
-/// The named groups of `LOAD_CPU_OF` (`name=PID[,PID…]`, separated by spaces), and `client`:
-/// this process.
+/// The processes whose CPU time a run reports: `server` (`LOAD_SERVER_PID`), the named groups
+/// of `LOAD_CPU_OF` (`name=PID[,PID…]`, separated by spaces), and `client`: this process.
 fn cpu_groups() -> Vec<(String, Vec<String>)> {
-    let mut groups: Vec<(String, Vec<String>)> = std::env::var("LOAD_CPU_OF")
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|group| group.split_once('='))
-        .map(|(name, pids)| {
-            (
-                name.to_string(),
-                pids.split(',').map(str::to_string).collect(),
-            )
-        })
+    let server = std::env::var("LOAD_SERVER_PID").ok();
+    let mut groups: Vec<(String, Vec<String>)> = server
+        .map(|pid| ("server".to_string(), vec![pid]))
+        .into_iter()
         .collect();
+    groups.extend(
+        std::env::var("LOAD_CPU_OF")
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|group| group.split_once('='))
+            .map(|(name, pids)| {
+                (
+                    name.to_string(),
+                    pids.split(',').map(str::to_string).collect(),
+                )
+            }),
+    );
     groups.push(("client".into(), vec!["self".into()]));
     groups
 }
@@ -152,13 +158,6 @@ fn group_ticks(pids: &[String]) -> u64 {
         .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
         .map(|stat| stat_ticks(&stat))
         .sum()
-}
-
-/// The process's user + system CPU time in clock ticks, from `/proc/PID/stat`.
-fn cpu_ticks(pid: &str) -> u64 {
-    let stat =
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's /proc stat");
-    stat_ticks(&stat)
 }
 
 /// utime + stime of a `/proc/PID/stat` line.
@@ -201,8 +200,6 @@ async fn main() {
         ),
         other => panic!("unknown mode {other}"),
     };
-    let server = std::env::var("LOAD_SERVER_PID").ok();
-    let cpu_before = server.as_deref().map(cpu_ticks);
     let groups = cpu_groups();
     let groups_before: Vec<u64> = groups.iter().map(|(_, pids)| group_ticks(pids)).collect();
     let started = Instant::now();
@@ -219,16 +216,7 @@ async fn main() {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    let mut cpu = match (server.as_deref(), cpu_before) {
-        (Some(pid), Some(before)) => {
-            #[allow(clippy::cast_precision_loss)]
-            let per_request = (cpu_ticks(pid) - before) as f64 * 1000.0
-                / TICKS_PER_SECOND
-                / run.requests.max(1) as f64;
-            format!(" server_cpu={per_request:.3}ms")
-        }
-        _ => String::new(),
-    };
+    let mut cpu = String::new();
     for ((name, pids), before) in groups.iter().zip(groups_before) {
         #[allow(clippy::cast_precision_loss)]
         let per_request = group_ticks(pids).saturating_sub(before) as f64 * 1000.0
