@@ -14,7 +14,7 @@ use crate::{
     events::Handlers,
     field::{Denied, Fields, Owner},
     limits::RateLimiter,
-    models::Upload,
+    models::{Upload, insert_queue::InsertQueue},
     s3::{
         Store, StoreError, StoreSettings,
         credentials::{self, CredentialSource, TimedCredentials},
@@ -45,6 +45,7 @@ struct Inner {
     store: Store,
     sts: Option<StsBroker>,
     scanners: Scanners,
+    inserts: InsertQueue,
 }
 
 impl std::fmt::Debug for Joist {
@@ -276,6 +277,7 @@ impl Joist {
                 store,
                 sts,
                 scanners,
+                inserts: InsertQueue::default(),
             }),
         })
     }
@@ -382,6 +384,12 @@ impl Joist {
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The queue that records concurrent `prepare`s in one statement.
+    #[must_use]
+    pub fn inserts(&self) -> &InsertQueue {
+        &self.inner.inserts
     }
 
     /// The temporary credentials that sign `upload`'s URLs when `upload_sts_arn` is set.

@@ -2,6 +2,7 @@
 
 pub mod _entities;
 pub mod admin_actions;
+pub mod insert_queue;
 pub mod listing;
 pub mod uploads;
 

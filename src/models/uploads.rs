@@ -9,7 +9,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::_entities::joist_uploads::{ActiveModel, Column, Entity, Model, Status};
+use super::{
+    _entities::joist_uploads::{ActiveModel, Column, Entity, Model, Status},
+    insert_queue::{InsertQueue, insert_rows},
+};
 use crate::{
     events::{UploadEventKind, outbox},
     s3::plan::UploadPlan,
@@ -64,27 +67,24 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-impl Model {
-    /// Records a prepared upload.
-    ///
-    /// # Errors
-    /// When the insert fails (e.g. a duplicate key).
-    pub async fn create(db: &impl ConnectionTrait, new: NewUpload) -> Result<Self, DbErr> {
+impl NewUpload {
+    /// The row to insert, stamped `now`.
+    pub(super) fn into_record(self) -> ActiveModel {
         let now = Utc::now().fixed_offset();
-        let record = ActiveModel {
-            id: Set(new.id),
-            field: Set(new.field),
-            key: Set(new.key),
-            filename: Set(new.filename),
-            content_type: Set(new.content_type),
-            size: Set(to_i64(new.plan.size)),
+        ActiveModel {
+            id: Set(self.id),
+            field: Set(self.field),
+            key: Set(self.key),
+            filename: Set(self.filename),
+            content_type: Set(self.content_type),
+            size: Set(to_i64(self.plan.size)),
             status: Set(Status::Prepared),
-            mode: Set(new.plan.mode),
-            part_size: Set(to_i64(new.plan.part_size)),
-            s3_upload_id: Set(new.s3_upload_id),
-            checksum: Set(new.checksum),
+            mode: Set(self.plan.mode),
+            part_size: Set(to_i64(self.plan.part_size)),
+            s3_upload_id: Set(self.s3_upload_id),
+            checksum: Set(self.checksum),
             etag: Set(None),
-            owner: Set(new.owner),
+            owner: Set(self.owner),
             error: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -93,15 +93,18 @@ impl Model {
             event_attempts: Set(0),
             event_error: Set(None),
             metadata: Set(None),
-            landing_key: Set(new.landing_key),
-        };
-        // Read to the end, not to the first row: SQLite runs its WAL auto-checkpoint only when
-        // a write statement steps to completion. SeaORM's single-row `exec_with_returning`
-        // resets the statement after the row instead, so under a steady stream of prepares the
-        // WAL grew without bound (hundreds of MB) until some other write checkpointed it all at
-        // once, holding the connection for 300 ms and more.
-        Entity::insert(record)
-            .exec_with_returning_many(db)
+            landing_key: Set(self.landing_key),
+        }
+    }
+}
+
+impl Model {
+    /// Records a prepared upload.
+    ///
+    /// # Errors
+    /// When the insert fails (e.g. a duplicate key).
+    pub async fn create(db: &impl ConnectionTrait, new: NewUpload) -> Result<Self, DbErr> {
+        insert_rows(db, vec![new.into_record()])
             .await?
             .pop()
             .ok_or(DbErr::RecordNotInserted)
@@ -110,20 +113,22 @@ impl Model {
     /// Records `new`, and its `prepared` event when it has one, in one transaction, unless its
     /// owner already has `cap` unfinished uploads (0: no cap); then answers `Err` with their
     /// number. The count and the insert hold the owner's lock row, so concurrent prepares by
-    /// one owner, on any instance, never pass the cap together.
+    /// one owner, on any instance, never pass the cap together. With neither a cap to hold nor
+    /// an event to record, the upload goes through `inserts`, in one statement with the uploads
+    /// prepared beside it.
     ///
     /// # Errors
     /// When a query fails.
     pub async fn create_within_cap(
         db: &DatabaseConnection,
+        inserts: &InsertQueue,
         new: NewUpload,
         cap: u64,
     ) -> Result<Result<Self, u64>, DbErr> {
         let owner = new.owner.clone().filter(|_| cap > 0);
         let event = new.event;
         if owner.is_none() && event.is_none() {
-            // One statement: no transaction to open and commit around it.
-            return Ok(Ok(Self::create(db, new).await?));
+            return Ok(Ok(inserts.insert(db, new.id, new.into_record()).await?));
         }
         let transaction = db.begin().await?;
         if let Some(owner) = owner {

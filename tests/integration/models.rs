@@ -1,13 +1,15 @@
 //! The uploads model on SQLite and PostgreSQL.
 
+use futures::future::join_all;
 use joist::{
     models::{
         Upload, UploadStatus,
+        insert_queue::InsertQueue,
         uploads::{Changes, NewUpload},
     },
     s3::plan::UploadPlan,
 };
-use sea_orm::{Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
@@ -90,6 +92,61 @@ async fn keys_are_unique() {
                 .is_err(),
             "{name}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn uploads_prepared_together_share_a_statement_and_each_gets_its_own_answer() {
+    on_each_database(|name, db| async move {
+        let queue = InsertQueue::default();
+        let insert_all = |uploads: Vec<NewUpload>| {
+            let (db, queue) = (&db, &queue);
+            join_all(uploads.into_iter().map(move |new| async move {
+                let (id, key) = (new.id, new.key.clone());
+                let created = match Upload::create_within_cap(db, queue, new, 0).await {
+                    Ok(within) => within.map_err(|n| format!("capped at {n}")),
+                    Err(error) => Err(error.to_string()),
+                };
+                (id, key, created)
+            }))
+        };
+        // 40 keys, then two of them again: the statement holding those fails, and every
+        // upload in it gets its own answer
+        let mut uploads: Vec<_> = (0..40).map(|n| new_upload(&format!("q/{n}"))).collect();
+        uploads.extend(["q/3", "q/17"].map(new_upload));
+        let answers = insert_all(uploads).await;
+        for (id, key, created) in &answers[..40] {
+            let created = created.as_ref().expect("a distinct key is recorded");
+            assert_eq!((&created.id, &created.key), (id, key), "{name}");
+        }
+        for (_, _, created) in &answers[40..] {
+            let refused = created.as_ref().expect_err("a duplicate key is refused");
+            assert!(refused.to_lowercase().contains("unique"), "{name}: {refused}");
+        }
+
+        let later = insert_all((0..20).map(|n| new_upload(&format!("r/{n}"))).collect()).await;
+        assert!(later.iter().all(|(id, _, created)| created
+            .as_ref()
+            .is_ok_and(|upload| upload.id == *id)));
+        let stored = Upload::find_all(&db, &later.iter().map(|(id, ..)| *id).collect::<Vec<_>>())
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 20, "{name}");
+        if name == "postgres" {
+            // rows written by one statement share its transaction id
+            let statements = db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT count(DISTINCT xmin::text) AS n FROM joist_uploads WHERE key LIKE 'r/%'",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap();
+            assert!(statements < 20, "20 uploads took {statements} statements");
+        }
     })
     .await;
 }

@@ -8,7 +8,7 @@
  *   which run on the same code. Their events bubble from the `.joist-field`, with their `detail`
  *   (`field`: the field's name, `file`: the File, `upload`: the upload's id):
  *     joist:upload:start     {field, file, upload, mode, partCount}        prepared or resumed
- *     joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second
+ *     joist:upload:progress  {field, file, loaded, total, bytesPerSecond}  at most 10 a second, and at 100 % at once
  *     joist:upload:complete  {field, file, upload, key, fieldValue, metadata} finalized, value set
  *     joist:upload:checking  {field, file, upload}                         the server checks it (scans, quarantine)
  *     joist:upload:error     {field, file, code, message}                  refused or failed
@@ -171,8 +171,8 @@ class Transfer {
       const { limit } = this.options;
       await Promise.all([...this.todo].map((n) => limit(() => this.sendPart(n, signal))));
       signal.throwIfAborted();
-      // The last progress report waits out the 100 ms between reports; finalize need not wait for it.
-      let [result] = await Promise.all([this.call('finalize', { token: this.token, parts: this.partList() }), this.flush()]);
+      this.reportAll();
+      let result = await this.call('finalize', { token: this.token, parts: this.partList() });
       if (result.status === 'checking') result = await this.checked(signal);
       signal.throwIfAborted();
       this.forgetRecord();
@@ -343,8 +343,9 @@ class Transfer {
     this.throttle();
   }
 
-  /** Reports progress now if the last report is 100 ms old, else once it is. */
+  /** Reports progress now if the last report is 100 ms old or the last byte is sent, else once the 100 ms are up. */
   throttle() {
+    if (this.loaded === this.file.size) return this.reportAll();
     const wait = this.lastReport + 100 - performance.now();
     if (wait <= 0) return this.report();
     this.timer ||= setTimeout(() => {
@@ -361,15 +362,15 @@ class Transfer {
     const [since, from] = samples[0];
     const bytesPerSecond = now - since > 500 ? Math.round(((loaded - from) * 1000) / (now - since)) : 0;
     this.lastReport = now;
+    this.reported = loaded;
     this.options.onProgress({ loaded, total: this.file.size, bytesPerSecond });
   }
 
-  /** Reports the final progress, 100 ms after the last report at the earliest (not once the upload failed). */
-  async flush() {
+  /** Reports the bytes sent so far at once, unless they are reported already (not once the upload failed). */
+  reportAll() {
     clearTimeout(this.timer);
     this.timer = 0;
-    while (performance.now() < this.lastReport + 100) await sleep(this.lastReport + 100 - performance.now());
-    if (!this.failed) this.report();
+    if (!this.failed && this.reported !== this.loaded) this.report();
   }
 }
 

@@ -238,7 +238,7 @@ async fn record(
     let landing = new.landing_key.clone().unwrap_or_else(|| new.key.clone());
     let event = new.event;
     let cap = joist.config().max_unfinished_uploads;
-    let created = Upload::create_within_cap(&ctx.db, new, cap)
+    let created = Upload::create_within_cap(&ctx.db, joist.inserts(), new, cap)
         .await
         .map_err(ApiError::from);
     let created = created.and_then(|within| within.map_err(|n| too_many_unfinished(n, cap)));
