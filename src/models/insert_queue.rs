@@ -57,6 +57,7 @@ impl InsertQueue {
             // Its own task: a request dropped mid-way (the client went away) stops nothing.
             let drain = Drain {
                 queue: self.clone(),
+                done: false,
             };
             tokio::spawn(drain.run(db.clone()));
         }
@@ -70,23 +71,28 @@ impl InsertQueue {
     }
 }
 
-/// Inserts what waits until nothing does. Dropped (done, or unwound by a panic), it lets the next
-/// arrival start another and drops what still waits, whose callers then get an error.
+/// Inserts what waits until nothing does, and says so under the same lock that found the queue
+/// empty (a record that arrives after that starts the next drain). Dropped before that (its task
+/// unwound by a panic), it lets the next arrival start another and drops what still waits, whose
+/// callers then get an error instead of waiting forever.
 struct Drain {
     queue: InsertQueue,
+    done: bool,
 }
 
 impl Drain {
-    async fn run(self, db: DatabaseConnection) {
+    async fn run(mut self, db: DatabaseConnection) {
         loop {
             let batch: Vec<_> = {
                 let mut state = self.queue.lock();
+                if state.waiting.is_empty() {
+                    state.draining = false;
+                    self.done = true;
+                    return;
+                }
                 let take = state.waiting.len().min(MAX_BATCH);
                 state.waiting.drain(..take).collect()
             };
-            if batch.is_empty() {
-                return;
-            }
             insert_batch(&db, batch).await;
         }
     }
@@ -94,9 +100,11 @@ impl Drain {
 
 impl Drop for Drain {
     fn drop(&mut self) {
-        let mut state = self.queue.lock();
-        state.draining = false;
-        state.waiting.clear();
+        if !self.done {
+            let mut state = self.queue.lock();
+            state.draining = false;
+            state.waiting.clear();
+        }
     }
 }
 

@@ -9,7 +9,10 @@ use joist::{
     },
     s3::plan::UploadPlan,
 };
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    Statement,
+};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
@@ -147,6 +150,36 @@ async fn uploads_prepared_together_share_a_statement_and_each_gets_its_own_answe
                 .unwrap();
             assert!(statements < 20, "20 uploads took {statements} statements");
         }
+    })
+    .await;
+}
+
+/// Like a load client's workers: each sends its next upload as soon as the last one is answered,
+/// so records keep arriving just as a drain of the queue finds it empty and ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_steady_stream_of_uploads_from_sixteen_writers_loses_none() {
+    on_each_database(|name, db| async move {
+        let queue = InsertQueue::default();
+        let writers = (0..16).map(|writer| {
+            let (db, queue) = (db.clone(), queue.clone());
+            tokio::spawn(async move {
+                for n in 0..250 {
+                    let new = new_upload(&format!("s/{writer}/{n}"));
+                    Upload::create_within_cap(&db, &queue, new, 0)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+            })
+        });
+        for writer in join_all(writers).await {
+            writer.unwrap_or_else(|error| panic!("{name}: {error}"));
+        }
+        let stored = joist::models::_entities::joist_uploads::Entity::find()
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(stored, 16 * 250, "{name}");
     })
     .await;
 }
