@@ -15,7 +15,10 @@ use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::_entities::joist_uploads::{ActiveModel, Entity, Model};
+use super::{
+    _entities::joist_uploads::{ActiveModel, Entity, Model},
+    uploads::NewUpload,
+};
 
 /// The most rows one statement inserts (SQLite binds at most 32,766 values; a row has 22).
 const MAX_BATCH: usize = 64;
@@ -37,17 +40,14 @@ struct State {
 }
 
 impl InsertQueue {
-    /// Inserts `record` (whose id is `id`), in one statement with the records that wait beside it.
+    /// Records `new`, in one statement with the uploads that wait beside it.
     ///
     /// # Errors
-    /// The insert's error: a duplicate key fails only its own record.
-    pub async fn insert(
-        &self,
-        db: &DatabaseConnection,
-        id: Uuid,
-        record: ActiveModel,
-    ) -> Result<Model, DbErr> {
+    /// The insert's error: a duplicate key fails only its own upload.
+    pub async fn insert(&self, db: &DatabaseConnection, new: NewUpload) -> Result<Model, DbErr> {
         let (answer, answered) = oneshot::channel();
+        let id = new.id;
+        let record = new.into_record();
         let start = {
             let mut state = self.lock();
             state.waiting.push((id, record, answer));
@@ -108,7 +108,13 @@ impl Drop for Drain {
     }
 }
 
-async fn insert_batch(db: &DatabaseConnection, batch: Vec<(Uuid, ActiveModel, Answer)>) {
+async fn insert_batch(db: &DatabaseConnection, mut batch: Vec<(Uuid, ActiveModel, Answer)>) {
+    if batch.len() == 1 {
+        // alone: no statement of many to fall back from, so nothing to keep a copy for
+        let (_, record, answer) = batch.pop().unwrap();
+        let _ = answer.send(insert_one(db, record).await);
+        return;
+    }
     let mut answers = HashMap::with_capacity(batch.len());
     let mut records = Vec::with_capacity(batch.len());
     for (id, record, answer) in batch {
@@ -130,24 +136,28 @@ async fn insert_batch(db: &DatabaseConnection, batch: Vec<(Uuid, ActiveModel, An
                 let _ = answer.send(Err(DbErr::ConnectionAcquire(error)));
             }
         }
-        Err(error) if records.len() == 1 => {
-            if let Some(answer) = answers.into_values().next() {
-                let _ = answer.send(Err(error));
-            }
-        }
         // One bad record (a duplicate key) fails the whole statement: each record alone then,
         // for its own answer.
         Err(_) => {
             for (id, record) in records {
-                let result = insert_rows(db, vec![record])
-                    .await
-                    .and_then(|mut rows| rows.pop().ok_or(DbErr::RecordNotInserted));
+                let result = insert_one(db, record).await;
                 if let Some(answer) = answers.remove(&id) {
                     let _ = answer.send(result);
                 }
             }
         }
     }
+}
+
+/// Inserts `record` alone and answers the row as stored.
+pub(super) async fn insert_one(
+    db: &impl sea_orm::ConnectionTrait,
+    record: ActiveModel,
+) -> Result<Model, DbErr> {
+    insert_rows(db, vec![record])
+        .await?
+        .pop()
+        .ok_or(DbErr::RecordNotInserted)
 }
 
 /// Inserts `records` (at least one) in one statement and answers the rows as stored.
@@ -157,7 +167,7 @@ async fn insert_batch(db: &DatabaseConnection, batch: Vec<(Uuid, ActiveModel, An
 /// after the row instead, so under a steady stream of prepares the WAL grew without bound
 /// (hundreds of MB) until some other write checkpointed it all at once, holding the connection
 /// for 300 ms and more.
-pub(super) async fn insert_rows(
+async fn insert_rows(
     db: &impl sea_orm::ConnectionTrait,
     records: Vec<ActiveModel>,
 ) -> Result<Vec<Model>, DbErr> {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     _entities::joist_uploads::{ActiveModel, Column, Entity, Model, Status},
-    insert_queue::{InsertQueue, insert_rows},
+    insert_queue::{InsertQueue, insert_one},
 };
 use crate::{
     events::{UploadEventKind, outbox},
@@ -104,10 +104,7 @@ impl Model {
     /// # Errors
     /// When the insert fails (e.g. a duplicate key).
     pub async fn create(db: &impl ConnectionTrait, new: NewUpload) -> Result<Self, DbErr> {
-        insert_rows(db, vec![new.into_record()])
-            .await?
-            .pop()
-            .ok_or(DbErr::RecordNotInserted)
+        insert_one(db, new.into_record()).await
     }
 
     /// Records `new`, and its `prepared` event when it has one, in one transaction, unless its
@@ -128,7 +125,7 @@ impl Model {
         let owner = new.owner.clone().filter(|_| cap > 0);
         let event = new.event;
         if owner.is_none() && event.is_none() {
-            return Ok(Ok(inserts.insert(db, new.id, new.into_record()).await?));
+            return Ok(Ok(inserts.insert(db, new).await?));
         }
         let transaction = db.begin().await?;
         if let Some(owner) = owner {
