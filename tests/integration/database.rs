@@ -1,6 +1,8 @@
 //! `joist::database::reopen_pool`: `database.run_on_start` (Loco's SQLite
 //! PRAGMAs when it is not set) holds on every pooled connection, where loco-rs runs it on one.
 
+use std::time::{Duration, Instant};
+
 use joist::{
     models::{Upload, uploads::NewUpload},
     s3::plan::UploadPlan,
@@ -77,6 +79,32 @@ async fn the_config_s_own_run_on_start_holds_on_every_sqlite_connection() {
     fresh.remove().await;
 }
 
+/// The file a `sqlite://path?…` URI names.
+fn sqlite_path(uri: &str) -> String {
+    uri.strip_prefix("sqlite://")
+        .and_then(|rest| rest.split_once('?'))
+        .map(|(path, _)| path.to_string())
+        .unwrap()
+}
+
+/// The record of a 10 MiB upload, the `n`th of a test.
+fn new_upload(n: usize) -> NewUpload {
+    let id = Uuid::new_v4();
+    NewUpload {
+        id,
+        field: "backup.archive".into(),
+        key: format!("uploads/backup.archive/{id}/{n}.bin"),
+        filename: format!("{n}.bin"),
+        content_type: "application/octet-stream".into(),
+        plan: UploadPlan::new(10 << 20, 16 << 20, 16 << 20).unwrap(),
+        s3_upload_id: None,
+        owner: None,
+        checksum: None,
+        landing_key: None,
+        event: None,
+    }
+}
+
 /// SQLite checkpoints its write-ahead log into the database every 1,000 pages, but only after a
 /// write statement that ran to its end: a stream of recorded uploads (each `INSERT … RETURNING`)
 /// must keep the log near that size, not grow it until some other write checkpoints it all at
@@ -88,35 +116,52 @@ async fn recording_uploads_keeps_sqlite_s_write_ahead_log_checkpointed() {
         .await
         .unwrap();
     Migrator::up(&ctx.db, None).await.unwrap();
-    let path = uri
-        .strip_prefix("sqlite://")
-        .and_then(|rest| rest.split_once('?'))
-        .map(|(path, _)| path.to_string())
-        .unwrap();
+    let path = sqlite_path(&uri);
     let wal_pages = || std::fs::metadata(format!("{path}-wal")).map_or(0, |wal| wal.len() / 4096);
     // Each record writes several pages (the row and its five indexes): some 4,000 in all.
     for n in 0..400 {
-        let id = Uuid::new_v4();
-        let new = NewUpload {
-            id,
-            field: "backup.archive".into(),
-            key: format!("uploads/backup.archive/{id}/{n}.bin"),
-            filename: format!("{n}.bin"),
-            content_type: "application/octet-stream".into(),
-            plan: UploadPlan::new(10 << 20, 16 << 20, 16 << 20).unwrap(),
-            s3_upload_id: None,
-            owner: None,
-            checksum: None,
-            landing_key: None,
-            event: None,
-        };
-        Upload::create(&ctx.db, new).await.unwrap();
+        Upload::create(&ctx.db, new_upload(n)).await.unwrap();
     }
     let (pages, checkpoint_at) = (wal_pages(), 1000);
     assert!(
         pages < checkpoint_at + 200,
         "the write-ahead log holds {pages} pages; SQLite checkpoints at {checkpoint_at}"
     );
+    ctx.db.close().await.unwrap();
+    fresh.remove().await;
+}
+
+/// A recorded upload reaches the database file, not only the write-ahead log, although no commit
+/// took the log past the 1,000 pages at which SQLite would checkpoint on the pool's connection:
+/// joist's checkpointer copied it on its own. With loco-rs's pool alone the record stays in the
+/// log.
+#[tokio::test]
+async fn the_checkpointer_copies_the_write_ahead_log_while_no_commit_would() {
+    let (fresh, uri) = Fresh::create("sqlite").await;
+    let loco = loco_context(&uri, None).await;
+    Migrator::up(&loco.db, None).await.unwrap();
+    let path = sqlite_path(&uri);
+    let in_database_file = |key: &str| {
+        let file = std::fs::read(&path).unwrap();
+        file.windows(key.len()).any(|bytes| bytes == key.as_bytes())
+    };
+    let before = Upload::create(&loco.db, new_upload(0)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !in_database_file(&before.key),
+        "the contrast this test relies on: without joist's checkpointer the record stays in the log"
+    );
+
+    let ctx = joist::database::reopen_pool(loco).await.unwrap();
+    let after = Upload::create(&ctx.db, new_upload(1)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !in_database_file(&after.key) {
+        assert!(
+            Instant::now() < deadline,
+            "the record is still only in the write-ahead log after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     ctx.db.close().await.unwrap();
     fresh.remove().await;
 }

@@ -9,7 +9,11 @@
 //! connection every time it leaves the pool: one more round trip to PostgreSQL, or hand-off to
 //! sqlx's SQLite thread, per query. [`reopen_pool`] opens the pool again with the same settings,
 //! runs the statements on each new connection, as Loco intends, and pings only a connection
-//! that has been idle for [`PING_AFTER_IDLE`].
+//! that has been idle for [`PING_AFTER_IDLE`]. On a SQLite database in WAL mode it also starts
+//! a [`checkpointer`], which copies the write-ahead log into the database on a connection of its
+//! own instead of on the pool's.
+
+pub mod checkpointer;
 
 use std::{sync::Arc, time::Duration};
 
@@ -35,7 +39,8 @@ PRAGMA busy_timeout = 5000;";
 
 /// Replaces `ctx.db` with a pool that runs `database.run_on_start` (Loco's SQLite PRAGMAs when
 /// it is not set) on every connection it opens and pings a PostgreSQL connection only after
-/// [`PING_AFTER_IDLE`], and closes the pool Loco opened. Call it from the host's
+/// [`PING_AFTER_IDLE`], and closes the pool Loco opened. On a SQLite database in WAL mode it
+/// starts the [`checkpointer`], which ends when the pool is closed. Call it from the host's
 /// `Hooks::after_context`; `joist install` adds that hook.
 ///
 /// A SQLite connection is never pinged: it is a file in this process, not a socket that can go
@@ -50,7 +55,8 @@ PRAGMA busy_timeout = 5000;";
 /// ```
 ///
 /// # Errors
-/// When the database cannot be opened again, or a connection refuses the statements.
+/// When the database cannot be opened again, a connection refuses the statements, or the
+/// checkpointer's connection cannot be opened.
 pub async fn reopen_pool(mut ctx: AppContext) -> loco_rs::Result<AppContext> {
     let backend = ctx.db.get_database_backend();
     let statements: Option<Arc<str>> = match (&ctx.config.database.run_on_start, backend) {
@@ -59,6 +65,9 @@ pub async fn reopen_pool(mut ctx: AppContext) -> loco_rs::Result<AppContext> {
         (None, _) => None,
     };
     let pool = open(&ctx.config.database, backend, statements).await?;
+    if backend == DatabaseBackend::Sqlite {
+        checkpointer::start(&pool).await?;
+    }
     let loco_pool = std::mem::replace(&mut ctx.db, pool);
     loco_pool.close().await?;
     Ok(ctx)
