@@ -1,4 +1,8 @@
 //! Lets browsers on any origin call the development endpoint and read `ETag`.
+//!
+//! Every answer carries `Vary: Origin`, also one to a request without `Origin`: an `<img>` loads
+//! without it (no CORS headers in the answer), and a browser that cached that answer would hand
+//! it to a later `fetch` of the same URL, which then fails its CORS check.
 
 use std::{future::Future, pin::Pin};
 
@@ -25,7 +29,12 @@ fn allow(response: &mut Response<Body>, origin: &HeaderValue) {
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("ETag"),
     );
-    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+}
+
+fn vary_on_origin(response: &mut Response<Body>) {
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Origin"));
 }
 
 impl hyper::service::Service<Request<Incoming>> for Cors {
@@ -43,6 +52,7 @@ impl hyper::service::Service<Request<Incoming>> for Cors {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::NO_CONTENT;
             allow(&mut response, origin);
+            vary_on_origin(&mut response);
             let headers = response.headers_mut();
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -66,6 +76,7 @@ impl hyper::service::Service<Request<Incoming>> for Cors {
             if let Some(origin) = &origin {
                 allow(&mut response, origin);
             }
+            vary_on_origin(&mut response);
             Ok(response)
         })
     }

@@ -1,5 +1,7 @@
-use insta::assert_json_snapshot;
+use std::time::Duration;
 
+use insta::assert_json_snapshot;
+use joist::Joist;
 use serde_json::json;
 
 use crate::support::{
@@ -81,6 +83,47 @@ async fn the_store_refuses_a_body_of_another_length() {
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (409, Some("upload_incomplete"))
+        );
+    })
+    .await;
+}
+
+/// A browser that cached an `<img>`'s answer (fetched without `Origin`) must not hand it to a
+/// later `fetch` of the same URL: the embedded endpoint varies every answer on `Origin`.
+#[tokio::test]
+async fn the_embedded_endpoint_varies_every_answer_on_origin() {
+    request(|server, ctx| async move {
+        let prepared = prepare(&server, PUBLIC_DOC, "one byte.txt", 1, "text/plain").await;
+        assert_eq!(put_part(&prepared["parts"][0], b"x").await.0, 200);
+        let joist = Joist::from_context(&ctx).unwrap();
+        let url = joist.store().download_url(
+            prepared["key"].as_str().unwrap(),
+            Duration::from_secs(60),
+            Vec::new(),
+        );
+        let client = reqwest::Client::new();
+        let answer = |origin: Option<&'static str>| {
+            let mut get = client.get(&url);
+            if let Some(origin) = origin {
+                get = get.header("origin", origin);
+            }
+            async move {
+                let response = get.send().await.expect("the embedded endpoint answers");
+                let header = |name| {
+                    response
+                        .headers()
+                        .get_all(name)
+                        .iter()
+                        .map(|value| value.to_str().unwrap().to_string())
+                        .collect::<Vec<_>>()
+                };
+                (response.status().as_u16(), header("vary"), header("access-control-allow-origin"))
+            }
+        };
+        assert_eq!(answer(None).await, (200, vec!["Origin".into()], vec![]));
+        assert_eq!(
+            answer(Some("http://localhost:5150")).await,
+            (200, vec!["Origin".into()], vec!["http://localhost:5150".into()])
         );
     })
     .await;
