@@ -98,7 +98,7 @@ async fn the_embedded_endpoint_varies_every_answer_on_origin() {
         let joist = Joist::from_context(&ctx).unwrap();
         let url = joist.store().download_url(
             prepared["key"].as_str().unwrap(),
-            Duration::from_secs(60),
+            Duration::from_mins(1),
             Vec::new(),
         );
         let client = reqwest::Client::new();
@@ -117,13 +117,21 @@ async fn the_embedded_endpoint_varies_every_answer_on_origin() {
                         .map(|value| value.to_str().unwrap().to_string())
                         .collect::<Vec<_>>()
                 };
-                (response.status().as_u16(), header("vary"), header("access-control-allow-origin"))
+                (
+                    response.status().as_u16(),
+                    header("vary"),
+                    header("access-control-allow-origin"),
+                )
             }
         };
         assert_eq!(answer(None).await, (200, vec!["Origin".into()], vec![]));
         assert_eq!(
             answer(Some("http://localhost:5150")).await,
-            (200, vec!["Origin".into()], vec!["http://localhost:5150".into()])
+            (
+                200,
+                vec!["Origin".into()],
+                vec!["http://localhost:5150".into()]
+            )
         );
     })
     .await;
