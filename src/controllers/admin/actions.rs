@@ -19,6 +19,7 @@ use super::{AdminError, admit, page, pairs, rows::UploadRow, value};
 use crate::{
     Joist,
     admin::{self, Admin, AdminAction},
+    controllers::context::SharedContext,
     models::{AdminActionRecord, Upload, UploadStatus, admin_actions::STARTED},
     signing::{AdminActionClaims, Purpose, SigningError},
 };
@@ -109,7 +110,7 @@ async fn confirm(
 }
 
 pub async fn confirm_one(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
 ) -> Result<Response, AdminError> {
     let (joist, admin) = admit(&ctx, &request).await?;
@@ -118,7 +119,7 @@ pub async fn confirm_one(
 }
 
 pub async fn confirm_many(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
     body: Bytes,
 ) -> Result<Response, AdminError> {
@@ -127,7 +128,7 @@ pub async fn confirm_many(
 }
 
 pub async fn perform(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
     body: Bytes,
 ) -> Result<Response, AdminError> {
@@ -158,7 +159,7 @@ pub async fn perform(
 }
 
 pub async fn done(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     Path(nonce): Path<String>,
     request: Parts,
 ) -> Result<Response, AdminError> {

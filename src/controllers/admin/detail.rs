@@ -7,7 +7,6 @@ use axum::{
     http::request::Parts,
     response::Response,
 };
-use loco_rs::app::AppContext;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -19,6 +18,7 @@ use super::{
 use crate::{
     Joist, S3File,
     admin::AdminAction,
+    controllers::context::SharedContext,
     models::{AdminActionRecord, Upload, UploadMode, UploadStatus},
 };
 
@@ -117,7 +117,7 @@ fn has_object(status: UploadStatus) -> bool {
 }
 
 pub async fn detail(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     Path(id): Path<String>,
     request: Parts,
 ) -> Result<Response, AdminError> {

@@ -2,14 +2,16 @@
 
 use axum::{extract::State, http::request::Parts, response::Response};
 use chrono::{Days, NaiveDate};
-use loco_rs::app::AppContext;
 use serde::Serialize;
 use serde_json::json;
 
 use super::{AdminError, admit, page, pairs, rows::UploadRow, value};
-use crate::models::{
-    UploadStatus,
-    listing::{Cursor, Listing, Sort},
+use crate::{
+    controllers::context::SharedContext,
+    models::{
+        UploadStatus,
+        listing::{Cursor, Listing, Sort},
+    },
 };
 
 /// Uploads per page.
@@ -98,7 +100,10 @@ fn list_url(base: &str, pairs: &[(String, String)], extra: Option<(&str, &str)>)
     }
 }
 
-pub async fn list(State(ctx): State<AppContext>, request: Parts) -> Result<Response, AdminError> {
+pub async fn list(
+    State(ctx): State<SharedContext>,
+    request: Parts,
+) -> Result<Response, AdminError> {
     let (joist, admin) = admit(&ctx, &request).await?;
     let base = &joist.config().admin_base_url;
     let pairs = pairs(request.uri.query().unwrap_or_default().as_bytes());

@@ -14,6 +14,7 @@ use axum::{http::request::Parts, routing::get};
 use loco_rs::{app::AppContext, controller::Routes};
 pub use page::AdminError;
 
+use super::context::SharedContext;
 use crate::{Joist, JoistConfig, admin::Admin};
 
 /// The admin routes under `admin_base_url`; add them in `Hooks::routes`:
@@ -32,16 +33,18 @@ pub fn routes(ctx: &AppContext) -> Routes {
         |_| "/admin/joist".to_string(),
         |config| config.admin_base_url,
     );
+    let shared = SharedContext::new(ctx);
+    let serve = |route| shared.serve(route);
     Routes::new()
         .prefix(&base)
-        .add("/", get(list::list))
-        .add("/uploads/{id}", get(detail::detail))
+        .add("/", serve(get(list::list)))
+        .add("/uploads/{id}", serve(get(detail::detail)))
         .add(
             "/confirm",
-            get(actions::confirm_one).post(actions::confirm_many),
+            serve(get(actions::confirm_one).post(actions::confirm_many)),
         )
-        .add("/perform", axum::routing::post(actions::perform))
-        .add("/actions/{nonce}", get(actions::done))
+        .add("/perform", serve(axum::routing::post(actions::perform)))
+        .add("/actions/{nonce}", serve(get(actions::done)))
 }
 
 /// joist and the admin `request` comes from, or the refusal.

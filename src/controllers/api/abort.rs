@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::{access, error::ApiError, json::ApiJson};
 use crate::{
+    controllers::context::SharedContext,
     lifecycle::{self, AbortOutcome},
     models::UploadStatus,
 };
@@ -29,7 +30,7 @@ const ABORTABLE: [UploadStatus; 5] = [
 ];
 
 async fn abort(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
     ApiJson(body): ApiJson<AbortRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -58,6 +59,6 @@ pub async fn run(ctx: &AppContext, request: &Parts, token: &str) -> Result<Statu
 }
 
 /// The route.
-pub fn route() -> axum::routing::MethodRouter<AppContext> {
+pub fn route() -> axum::routing::MethodRouter<SharedContext> {
     axum::routing::post(abort)
 }

@@ -21,6 +21,7 @@ use super::{
 };
 use crate::{
     FileMetadata, Joist,
+    controllers::context::SharedContext,
     events::UploadEventKind,
     models::{Upload, UploadMode, UploadStatus, uploads::Changes},
     s3::StoreError,
@@ -242,7 +243,7 @@ fn closed(status: UploadStatus) -> ApiError {
 }
 
 async fn finalize(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
     ApiJson(body): ApiJson<FinalizeRequest>,
 ) -> Result<Finalized, ApiError> {
@@ -347,6 +348,6 @@ pub async fn run(
 }
 
 /// The route.
-pub fn route() -> axum::routing::MethodRouter<AppContext> {
+pub fn route() -> axum::routing::MethodRouter<SharedContext> {
     axum::routing::post(finalize)
 }

@@ -3,7 +3,6 @@
 use std::{collections::BTreeMap, time::SystemTime};
 
 use axum::{Json, extract::State, http::request::Parts};
-use loco_rs::app::AppContext;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -13,7 +12,7 @@ use super::{
     json::ApiJson,
     part_urls::{self, PartUrl},
 };
-use crate::models::UploadMode;
+use crate::{controllers::context::SharedContext, models::UploadMode};
 
 /// The request.
 #[derive(Debug, Deserialize)]
@@ -35,7 +34,7 @@ pub struct PartsResponse {
 }
 
 async fn parts(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
     ApiJson(body): ApiJson<PartsRequest>,
 ) -> Result<Json<PartsResponse>, ApiError> {
@@ -117,6 +116,6 @@ async fn parts(
 }
 
 /// The route.
-pub fn route() -> axum::routing::MethodRouter<AppContext> {
+pub fn route() -> axum::routing::MethodRouter<SharedContext> {
     axum::routing::post(parts)
 }

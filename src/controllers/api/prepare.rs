@@ -25,6 +25,7 @@ use super::{
 use crate::{
     Field, Joist, Owner,
     config::JoistConfig,
+    controllers::context::SharedContext,
     events::{self, UploadEventKind},
     field::{display_name, key_safe, normalize_content_type},
     models::{Upload, UploadMode, uploads::NewUpload},
@@ -254,7 +255,7 @@ async fn record(
 }
 
 async fn prepare(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     mut request: Parts,
     ApiJson(body): ApiJson<PrepareRequest>,
 ) -> Result<(StatusCode, Json<PrepareResponse>), ApiError> {
@@ -376,6 +377,6 @@ impl ExposedCredentials {
 }
 
 /// The route.
-pub fn route() -> axum::routing::MethodRouter<AppContext> {
+pub fn route() -> axum::routing::MethodRouter<SharedContext> {
     axum::routing::post(prepare)
 }

@@ -1,7 +1,6 @@
 //! `POST /status`: where an upload stands, and which parts the store already holds (resume).
 
 use axum::{Json, extract::State, http::request::Parts};
-use loco_rs::app::AppContext;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use super::{
 };
 use crate::{
     Joist,
+    controllers::context::SharedContext,
     models::{Upload, UploadMode, UploadStatus},
     s3::StoreError,
 };
@@ -96,7 +96,7 @@ pub async fn parts_done(joist: &Joist, upload: &Upload) -> Result<Vec<PartDone>,
 }
 
 async fn status(
-    State(ctx): State<AppContext>,
+    State(ctx): State<SharedContext>,
     request: Parts,
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> Result<Json<StatusResponse>, ApiError> {
@@ -125,6 +125,6 @@ async fn status(
 }
 
 /// The route.
-pub fn route() -> axum::routing::MethodRouter<AppContext> {
+pub fn route() -> axum::routing::MethodRouter<SharedContext> {
     axum::routing::post(status)
 }

@@ -19,7 +19,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::MethodRouter,
 };
-use loco_rs::app::AppContext;
 
 use super::{
     abort, access,
@@ -29,6 +28,7 @@ use super::{
 };
 use crate::{
     Joist,
+    controllers::context::SharedContext,
     models::{UploadMode, UploadStatus},
 };
 
@@ -109,7 +109,7 @@ fn location(joist: &Joist, key: &str) -> String {
     url.split('?').next().unwrap_or_default().to_string()
 }
 
-async fn create(State(ctx): State<AppContext>, request: Parts) -> Result<Xml, S3Error> {
+async fn create(State(ctx): State<SharedContext>, request: Parts) -> Result<Xml, S3Error> {
     let token = token(&request)?;
     let access::Opened { joist, upload } = access::open(&ctx, &request, token).await?;
     if upload.mode != UploadMode::Multipart {
@@ -130,7 +130,7 @@ async fn create(State(ctx): State<AppContext>, request: Parts) -> Result<Xml, S3
 
 /// The parts to list: those the store holds, or every part once the upload is finalized (a
 /// reload after completing resumes straight to complete, which answers the same again).
-async fn list(State(ctx): State<AppContext>, request: Parts) -> Result<Xml, S3Error> {
+async fn list(State(ctx): State<SharedContext>, request: Parts) -> Result<Xml, S3Error> {
     let token = token(&request)?;
     let access::Opened { joist, upload } = access::open(&ctx, &request, token).await?;
     let parts: Vec<(u32, String, u64)> = match upload.status {
@@ -176,7 +176,7 @@ fn closed_error(status: UploadStatus) -> ApiError {
 
 /// Finalizes with the parts the store holds (their ETags are the store's); a finalize whose
 /// checks run in the background answers too: `joist-uppy.js` waits for them.
-async fn complete(State(ctx): State<AppContext>, request: Parts) -> Result<Xml, S3Error> {
+async fn complete(State(ctx): State<SharedContext>, request: Parts) -> Result<Xml, S3Error> {
     let token = token(&request)?.to_string();
     let body = FinalizeRequest { token, parts: None };
     let key = match finalize::run(&ctx, &request, body).await? {
@@ -193,18 +193,18 @@ async fn complete(State(ctx): State<AppContext>, request: Parts) -> Result<Xml, 
     Ok(Xml(StatusCode::OK, document(&body)))
 }
 
-async fn abort(State(ctx): State<AppContext>, request: Parts) -> Result<StatusCode, S3Error> {
+async fn abort(State(ctx): State<SharedContext>, request: Parts) -> Result<StatusCode, S3Error> {
     let token = token(&request)?;
     Ok(abort::run(&ctx, &request, token).await?)
 }
 
 /// `POST /uppy/create`.
-pub fn create_route() -> MethodRouter<AppContext> {
+pub fn create_route() -> MethodRouter<SharedContext> {
     axum::routing::post(create).fallback(not_allowed)
 }
 
 /// `GET`, `POST` and `DELETE /uppy/upload`.
-pub fn upload_route() -> MethodRouter<AppContext> {
+pub fn upload_route() -> MethodRouter<SharedContext> {
     axum::routing::get(list)
         .post(complete)
         .delete(abort)
