@@ -1,9 +1,9 @@
 //! The app's context as joist's routes hold it: copied once, when the routes are made.
 //!
-//! axum hands every request a clone of its router's state, and a loco `AppContext` clones its
-//! whole `Config` (a few hundred strings and maps): about a quarter of a single-PUT `prepare`'s
-//! instructions went to that copy and its drop. joist's routes carry a [`SharedContext`] of their
-//! own instead, so a request clones an `Arc`. `Hooks::routes` gets the same context the router is
+//! axum hands every request a clone of its router's state, `State<AppContext>` clones it again,
+//! and a loco `AppContext` clones its whole `Config` (a few hundred strings and maps): a third of
+//! a single-PUT `prepare`'s instructions went to those copies and their drops (BENCHMARKS.md).
+//! joist's routes carry a [`SharedContext`] of their own instead, so a request clones an `Arc`. `Hooks::routes` gets the same context the router is
 //! later given, and everything in it that changes while the app runs (its pool, shared store,
 //! cache, queue) is shared behind handles that both copies hold.
 

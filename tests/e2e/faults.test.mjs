@@ -49,7 +49,8 @@ describe('uploads through a flaky network', () => {
     const { connections, dropped, cut } = demo.proxy.counts;
     // Whether a fault reaches joist.js depends on timing: Chromium sends a request again on its
     // own when a connection it reused is reset before any answer (a clean-clone run once saw no
-    // PUT fail). joist.js's own retries are tested where the failure is certain (uploads.test.mjs, uppy.test.mjs).
+    // PUT fail). joist.js's own retries are tested where the failure is certain
+    // (uploads.test.mjs, uppy.test.mjs).
     assert.ok(dropped + cut >= 10, `faults were injected: ${JSON.stringify(demo.proxy.counts)}`);
     process.stdout.write(`# faults: ${connections} connections, ${dropped} dropped, ${cut} cut, ${failed.length} PUTs failed in Chromium\n`);
     await page.close();
